@@ -42,6 +42,10 @@ export interface Pebble {
   readonly listenerCaPem: string
   /** Path of that PEM on disk (for `--acme-ca-cert`). */
   readonly listenerCaFile: string
+  /** Path of the listener's private key (PEM), so a test front can serve TLS with the same identity. */
+  readonly listenerKeyFile: string
+  /** A scratch folder that `stop()` removes. */
+  readonly dir: string
   /** The port Pebble connects to for HTTP-01 validation. */
   readonly httpPort: number
   /** The port Pebble connects to for TLS-ALPN-01 validation. */
@@ -227,6 +231,8 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
     managementUrl,
     listenerCaPem,
     listenerCaFile: certFile,
+    listenerKeyFile: keyFile,
+    dir,
     httpPort,
     tlsPort,
     challtestsrvUrl,
