@@ -215,6 +215,10 @@ test('replaces is recorded and failReplaces() answers 409 alreadyReplaced, then 
   const front = await startFront(t)
   const client = await registered(front)
   const newOrder = client.dir['newOrder'] ?? ''
+  front.fault({ endpoint: 'new-order', kind: 'rateLimited' })
+  const limited = await client.post(newOrder, newOrderPayload({ replaces: 'AAAA.BBBB' }))
+  assert.equal(limited.status, 429)
+  assert.deepEqual(front.replaces, [], 'a faulted request never reaches the newOrder logic')
   front.failReplaces()
   const refused = await client.post(newOrder, newOrderPayload({ replaces: CERT_ID }))
   assert.equal(refused.status, 409)
@@ -286,6 +290,7 @@ test('badNonce answers 400 with a fresh Pebble nonce that the retry can use, `ti
     front.requests.filter((r) => r.endpoint === 'new-account').map((r) => r.status),
     [400, 400, 201],
   )
+  assert.equal(front.count('new-account'), 3)
   assert.throws(() => front.fault({ endpoint: '*', kind: 'reset', times: 0 }), RangeError)
 })
 

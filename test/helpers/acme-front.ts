@@ -107,6 +107,8 @@ export interface AcmeFront {
   fault(rule: FaultRule): void
   /** Every request seen, in arrival order. */
   readonly requests: FrontRequest[]
+  /** How many requests named `endpoint` (see {@link endpointOf}) the front has seen. */
+  count(endpoint: string): number
   close(): Promise<void>
 }
 
@@ -225,6 +227,8 @@ class Front implements AcmeFront {
   }
 
   failReplaces(times = 1): void {
+    if (!Number.isInteger(times) || times < 1)
+      throw new RangeError(`failReplaces times ${times} must be a positive integer`)
     this.#failReplaces += times
   }
 
@@ -233,6 +237,10 @@ class Front implements AcmeFront {
     if (!Number.isInteger(times) || times < 1)
       throw new RangeError(`fault times ${times} must be a positive integer`)
     this.#faults.push({ ...rule, left: times })
+  }
+
+  count(endpoint: string): number {
+    return this.requests.filter((r) => r.endpoint === endpoint).length
   }
 
   close(): Promise<void> {
