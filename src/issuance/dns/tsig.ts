@@ -135,8 +135,16 @@ export interface SignedRequest {
   mac: Buffer
 }
 
-/** Appends a TSIG RR to `msg` (RFC 8945 §5.1). `nowSeconds` is Unix time. */
-export function signMessage(msg: DnsMessage, key: TsigKey, nowSeconds: number): SignedRequest {
+/**
+ * Appends a TSIG RR to `msg` (RFC 8945 §5.1). `nowSeconds` is Unix time. Pass `requestMac` to sign a
+ * response instead, chaining it to the request as RFC 8945 §5.3 describes (what a server does).
+ */
+export function signMessage(
+  msg: DnsMessage,
+  key: TsigKey,
+  nowSeconds: number,
+  requestMac?: Buffer,
+): SignedRequest {
   const k = checkTsigKey(key)
   const fields: TsigFields = {
     algorithm: `${k.algorithm}.`,
@@ -147,12 +155,20 @@ export function signMessage(msg: DnsMessage, key: TsigKey, nowSeconds: number): 
     error: 0,
     other: Buffer.alloc(0),
   }
-  const mac = hmac(k, [encodeMessage(msg), digestVariables(k.name, fields)])
+  const mac = hmac(k, [...chain(requestMac), encodeMessage(msg), digestVariables(k.name, fields)])
   const tsig = { name: k.name, type: RR_TYPE.TSIG, class: RR_CLASS.ANY, ttl: 0 }
   const record = encodeRecord({ ...tsig, data: tsigRdata({ ...fields, mac }) })
   const wire = Buffer.concat([encodeMessage(msg), record])
   wire.writeUInt16BE(msg.additionals.length + 1, 10)
   return { wire, mac }
+}
+
+/** The request MAC, length first, that a response digest starts with (RFC 8945 §5.3). */
+function chain(requestMac: Buffer | undefined): Buffer[] {
+  if (requestMac === undefined) return []
+  const length = Buffer.alloc(2)
+  length.writeUInt16BE(requestMac.length, 0)
+  return [length, requestMac]
 }
 
 /**
@@ -181,9 +197,7 @@ export function verifyResponse(
   const stripped = Buffer.from(wire.subarray(0, response.lastAdditionalOffset))
   stripped.writeUInt16BE(f.originalId, 0)
   stripped.writeUInt16BE(response.additionals.length - 1, 10)
-  const macLength = Buffer.alloc(2)
-  macLength.writeUInt16BE(requestMac.length, 0)
-  const expected = hmac(k, [macLength, requestMac, stripped, digestVariables(rr.name, f)])
+  const expected = hmac(k, [...chain(requestMac), stripped, digestVariables(rr.name, f)])
   // RFC 8945 §5.2.2.1: a truncated MAC is acceptable down to half the hash length (and 10 bytes).
   const minimum = Math.max(10, expected.length / 2)
   const mac = f.mac
