@@ -1,8 +1,88 @@
-export interface Io {
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
-  env: NodeJS.ProcessEnv
+import { GatehouseError } from '../errors.js'
+import { VERSION } from '../version.js'
+import { suggest, UsageError } from './args.js'
+import { certsList } from './commands/certs-list.js'
+import { certsObtain } from './commands/certs-obtain.js'
+import { certsRevoke } from './commands/certs-revoke.js'
+import { demo } from './commands/demo.js'
+import type { Io } from './context.js'
+
+export type { Io } from './context.js'
+
+type Command = (argv: string[], io: Io) => Promise<number>
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  'certs obtain': {
+    run: certsObtain,
+    summary: 'obtain a certificate from an ACME CA (like certbot certonly / lego run)',
+  },
+  'certs list': { run: certsList, summary: 'list the certificates in the home folder' },
+  'certs revoke': { run: certsRevoke, summary: 'revoke a certificate' },
+  demo: {
+    run: demo,
+    summary: 'start a local Pebble CA, obtain a certificate from it and serve it once',
+  },
 }
-export async function main(_argv: string[], _io: Io): Promise<number> {
-  return 0
+
+const USAGE = `gatehouse ${VERSION}: automatic HTTPS for Node.js
+
+usage: gatehouse <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`)
+  .join('\n')}
+
+Run \`gatehouse <command> --help\` for a command's options. Every option can also be set in the
+environment as GATEHOUSE_<OPTION> (e.g. GATEHOUSE_HOME); flags win over the environment.
+Exit status: 0 success, 1 failure, 2 usage error.
+`
+
+/** The CLI: parses argv, runs one command, returns the exit code. No business logic here. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [first, second] = argv
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    io.stdout.write(USAGE)
+    return first === undefined ? 2 : 0
+  }
+  if (first === '--version' || first === '-v') {
+    io.stdout.write(`${VERSION}\n`)
+    return 0
+  }
+  const two = `${first} ${second ?? ''}`
+  const command = COMMANDS[two] ? two : COMMANDS[first] ? first : undefined
+  const debug = argv.includes('--debug') || /^(1|true)$/i.test(io.env.GATEHOUSE_DEBUG ?? '')
+  if (!command) {
+    const known = [
+      ...new Set(
+        Object.keys(COMMANDS).map((c) => (c.startsWith(first) ? c : (c.split(' ')[0] ?? c))),
+      ),
+    ]
+    io.stderr.write(
+      `gatehouse: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}${suggest(two.trim(), Object.keys(COMMANDS), '')}\n`,
+    )
+    io.stderr.write(`commands: ${known.join(', ')}; see gatehouse --help\n`)
+    return 2
+  }
+  const rest = argv.slice(command.split(' ').length)
+  try {
+    return await (COMMANDS[command]?.run ?? (async () => 2))(rest, io)
+  } catch (err) {
+    return reportError(err, command, io, debug)
+  }
+}
+
+function reportError(err: unknown, command: string, io: Io, debug: boolean): number {
+  if (err instanceof UsageError) {
+    io.stderr.write(`gatehouse ${command}: ${err.message}\nsee gatehouse ${command} --help\n`)
+    return 2
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  const code = err instanceof GatehouseError ? ` [${err.code}]` : ''
+  io.stderr.write(`gatehouse ${command}: error: ${message.split('\n')[0]}${code}\n`)
+  if (debug && err instanceof Error)
+    io.stderr.write(
+      `${err.stack ?? ''}\n${err.cause ? `cause: ${String((err.cause as Error).stack ?? err.cause)}\n` : ''}`,
+    )
+  return 1
 }

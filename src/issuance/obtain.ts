@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import type { AcmeClient } from '../acme/client.js'
-import { isAcmeProblem } from '../acme/problem.js'
+import { formatProblem, isAcmeProblem } from '../acme/problem.js'
 import type { Identifier, OrderResource } from '../acme/types.js'
 import { GatehouseError, throwIfAborted } from '../errors.js'
 import { createCsr } from '../crypto/csr.js'
@@ -155,12 +155,13 @@ async function newOrder(
 }
 
 function orderInvalid(order: OrderResource, url: string): Error {
-  if (order.error) {
+  const problem = order.error
+  if (problem) {
     return new AuthorizationError(
       order.identifiers.map((identifier) => ({
         identifier,
-        problem: order.error,
-        reason: `order ${url} is ${order.status}: ${order.error?.detail ?? order.error?.type}`,
+        problem,
+        reason: `order ${url} is ${order.status}: ${formatProblem(problem)}`,
       })),
     )
   }

@@ -1,2 +1,1 @@
 export * from '../../src/testing/pebble.js'
-export type * from '../../src/testing/pebble.js'
