@@ -6,8 +6,12 @@ import { signJws } from './jws.js'
 import type { NoncePool } from './nonce-pool.js'
 import { AcmeProblemError } from './problem.js'
 
-/** RFC 8555 §6.5: a `badNonce` answer is retried with a fresh nonce at most this many times. */
-export const MAX_BAD_NONCE_RETRIES = 5
+/**
+ * RFC 8555 §6.5: a `badNonce` answer is retried with a fresh nonce at most this many times. Ten, not a
+ * handful: a server rejecting half its nonces (Pebble at nonceReject 50) must still finish an order of
+ * a dozen requests almost surely (0.5^11 per request).
+ */
+export const MAX_BAD_NONCE_RETRIES = 10
 /** `rateLimited` or 503 answers are waited out (per their `Retry-After`) at most this many times. */
 export const MAX_RATE_LIMIT_RETRIES = 3
 /** Default longest single `Retry-After` wait; a server asking for more gets its error thrown at once. */
