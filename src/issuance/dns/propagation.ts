@@ -28,7 +28,7 @@ const DEFAULT_TIMEOUT_MS = 120_000
 const DEFAULT_INTERVAL_MS = 2_000
 /** Checks before giving up, whatever the timeout: a runaway clock must not loop forever. */
 export const MAX_PROPAGATION_CHECKS = 1_000
-/** Time one lookup may take, in milliseconds, and its tries (c-ares `timeout` and `tries`). */
+/** Time one lookup try may take (capped by the overall timeout), in milliseconds, and its tries. */
 const LOOKUP_TIMEOUT_MS = 2_000
 const LOOKUP_TRIES = 2
 
@@ -55,7 +55,7 @@ export async function waitForTxt(
   let checks = 0
   for (; checks < MAX_PROPAGATION_CHECKS; checks++) {
     throwIfAborted(options.signal)
-    seen = await lookupTxt(name, server, options.signal)
+    seen = await lookupTxt(name, server, Math.min(LOOKUP_TIMEOUT_MS, timeoutMs), options.signal)
     if ('values' in seen && seen.values.includes(value)) return
     const remaining = deadline - clock.now()
     if (remaining <= 0) break
@@ -96,9 +96,10 @@ function resolverAddress(text: string): string {
 async function lookupTxt(
   name: string,
   server: string | undefined,
+  timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<Seen> {
-  const resolver = new Resolver({ timeout: LOOKUP_TIMEOUT_MS, tries: LOOKUP_TRIES })
+  const resolver = new Resolver({ timeout: timeoutMs, tries: LOOKUP_TRIES })
   if (server !== undefined) resolver.setServers([server])
   const cancel = (): void => resolver.cancel()
   signal?.addEventListener('abort', cancel, { once: true })
