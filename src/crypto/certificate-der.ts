@@ -5,7 +5,7 @@ import {
   id_ce_authorityKeyIdentifier,
 } from '@peculiar/asn1-x509'
 import { GatehouseError } from '../errors.js'
-import { pemToDer } from './pem.js'
+import { pemToDer, splitPemChain } from './pem.js'
 
 /**
  * Raw fields of a certificate read straight from its DER. Hex strings and big integers lose what ARI
@@ -19,11 +19,15 @@ export interface CertificateDerFields {
   authorityKeyIdentifier?: Uint8Array
 }
 
-/** Accepts a PEM string (first certificate) or DER bytes and returns DER bytes. */
+/**
+ * Accepts a PEM string (its first `CERTIFICATE` block; other blocks such as a key are skipped) or DER
+ * bytes, and returns DER bytes.
+ */
 export function certificateDer(pemOrDer: string | Uint8Array): Uint8Array {
   if (typeof pemOrDer === 'string') {
+    let first: string | undefined
     try {
-      return pemToDer(pemOrDer)
+      first = splitPemChain(pemOrDer)[0]
     } catch (err) {
       throw new GatehouseError(
         'ERR_CERTIFICATE',
@@ -33,6 +37,13 @@ export function certificateDer(pemOrDer: string | Uint8Array): Uint8Array {
         },
       )
     }
+    if (first === undefined) {
+      throw new GatehouseError(
+        'ERR_CERTIFICATE',
+        'no "-----BEGIN CERTIFICATE-----" block found in the PEM text',
+      )
+    }
+    return pemToDer(first)
   }
   if (pemOrDer instanceof Uint8Array) return pemOrDer
   throw new TypeError(`expected a PEM string or DER bytes, got ${typeof pemOrDer}`)

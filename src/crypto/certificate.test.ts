@@ -19,7 +19,9 @@ test('parseCertificate agrees with openssl on an openssl-made leaf and CA', asyn
       san: 'DNS:a.example.com,DNS:*.b.example.com,IP:192.0.2.7,IP:2001:DB8:0:0::5',
       leafCn: 'a.example.com',
     })
-    const info = parseCertificate(leafPem)
+    const leafKeyPem = await readFile(leafKeyPath, 'utf8')
+    // A key block in front of the certificate (a combined PEM file) is skipped.
+    const info = parseCertificate(leafKeyPem + leafPem)
     assert.deepEqual(info.dnsNames, ['a.example.com', '*.b.example.com'])
     assert.deepEqual(info.ipAddresses, ['192.0.2.7', '2001:db8::5'])
     assert.equal(info.serialHex, '87654321abcd')
@@ -56,7 +58,7 @@ test('parseCertificate agrees with openssl on an openssl-made leaf and CA', asyn
     assert.equal(ca.subjectCommonName, 'Test CA')
     assert.deepEqual(ca.dnsNames, [])
 
-    const leafKey = importPrivateKeyPem(await readFile(leafKeyPath, 'utf8'))
+    const leafKey = importPrivateKeyPem(leafKeyPem)
     const caKey = importPrivateKeyPem(await readFile(caKeyPath, 'utf8'))
     assert.equal(certificateMatchesKey(leafPem, leafKey), true)
     assert.equal(certificateMatchesKey(leafPem, caKey), false)
@@ -102,6 +104,7 @@ test('parseCertificate of a leaf without CN or AKI leaves those fields out', asy
 test('parseCertificate throws ERR_CERTIFICATE on what is not a certificate', () => {
   const notCert = [
     'hello',
+    '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
     '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
     new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]),
   ]
