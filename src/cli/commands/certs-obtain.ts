@@ -9,6 +9,7 @@ import { Rfc2136DnsProvider } from '../../issuance/dns/rfc2136-provider.js'
 import type { TsigAlgorithm } from '../../issuance/dns/tsig.js'
 import { Http01StandaloneSolver } from '../../issuance/http-01-solver.js'
 import { parseIdentifiers } from '../../issuance/identifiers.js'
+import { checkSolvable } from '../../issuance/check-solvable.js'
 import type { ObtainProgress } from '../../issuance/obtain.js'
 import { TlsAlpn01StandaloneSolver } from '../../issuance/tls-alpn-01-solver.js'
 import { loadOrCreateAccount } from '../../manager/account-store.js'
@@ -133,6 +134,7 @@ export async function certsObtain(argv: string[], io: Io): Promise<number> {
   const identifiers = parseIdentifiers(args.positionals)
   const keyType = parseKeyType(str(args, 'key-type') ?? 'ec256')
   const solvers = buildSolvers(args)
+  checkSolvable(identifiers, solvers)
   const eab = eabOf(args)
   const signal = io.signal
   const printer = progressPrinter(io, common.json)
@@ -160,7 +162,7 @@ export async function certsObtain(argv: string[], io: Io): Promise<number> {
       : {}),
     ...(signal ? { signal } : {}),
     onProgress: (e: ObtainProgress) => printer.progress(e),
-  })
+  }).finally(() => client.close())
   const exportDir = str(args, 'export')
   const exported = exportDir
     ? await exportCertificate(exportDir, stored.certificatePem, stored.privateKeyPem)

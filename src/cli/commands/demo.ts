@@ -59,7 +59,7 @@ export async function demo(argv: string[], io: Io): Promise<number> {
       client,
       directoryUrl: pebble.directoryUrl,
       solvers: [new Http01StandaloneSolver({ host: '127.0.0.1', port: pebble.httpPort })],
-    })
+    }).finally(() => client.close())
     say(
       `certificate    ${lap()}  ${stored.meta.identifiers.map((i) => i.value).join(', ')}, issuer ${stored.meta.issuer}, not after ${stored.meta.notAfter}`,
     )
