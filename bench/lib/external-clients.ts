@@ -139,11 +139,11 @@ export function gatehouseCliSpec(pebble: Pebble, bin: string): ClientSpec {
     env: process.env,
     standalone: (name, dir) => [
       ...[bin, 'certs', 'obtain', name, '--acme-directory', pebble.directoryUrl],
-      ...['--acme-ca-cert', pebble.listenerCaFile, '--http-port', String(pebble.httpPort)],
+      ...['--acme-ca-cert', pebble.listenerCaFile, '--http-port', `127.0.0.1:${pebble.httpPort}`],
       ...['--home', dir, '--email', EMAIL],
     ],
     command:
       'node bin/gatehouse.js certs obtain NAME --acme-directory <dir> --acme-ca-cert ' +
-      '<pebble.listenerCaFile> --http-port <httpPort> --home <tmp> --email a@b.c',
+      '<pebble.listenerCaFile> --http-port 127.0.0.1:<httpPort> --home <tmp> --email a@b.c',
   }
 }
