@@ -12,6 +12,8 @@ export function parseRetryAfter(value: HeaderValue, nowMs: number): number | und
   const text = (Array.isArray(value) ? value[0] : value)?.trim()
   if (text === undefined || text === '') return undefined
   if (/^\d+$/.test(text)) return Number(text) * 1000
+  // An HTTP-date always names a weekday or month; without letters, Date.parse reads "-5" as a year.
+  if (!/[A-Za-z]/.test(text)) return undefined
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - nowMs)
@@ -32,7 +34,7 @@ export function parseLinks(value: HeaderValue, baseUrl: string): Link[] {
   const links: Link[] = []
   for (const header of values) {
     // A URI may contain commas and semicolons only inside <…>, so match link by link.
-    const re = /<([^>]*)>((?:\s*;\s*[^;,]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g
+    const re = /<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,]*))?)*)/g
     for (const m of header.matchAll(re)) {
       const target = m[1] ?? ''
       let url: string
@@ -48,11 +50,10 @@ export function parseLinks(value: HeaderValue, baseUrl: string): Link[] {
 }
 
 function relsOf(params: string): string[] {
-  for (const param of params.split(';')) {
-    const eq = param.indexOf('=')
-    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'rel') continue
-    const raw = param.slice(eq + 1).trim()
-    const unquoted = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw
+  for (const m of params.matchAll(/;\s*([^;,=\s]+)\s*(?:=\s*("[^"]*"|[^;,]*))?/g)) {
+    if (m[1]?.toLowerCase() !== 'rel') continue
+    const raw = (m[2] ?? '').trim()
+    const unquoted = raw.startsWith('"') ? raw.slice(1, -1) : raw
     return unquoted.split(/\s+/).filter((r) => r !== '')
   }
   return []
