@@ -78,11 +78,7 @@ export class FileLeases implements LeaseBackend {
     const margin = Math.min(ttlMs / 10, MAX_RENEW_MARGIN_MS)
     if (!current || this.#clock.now() >= current.expiresAt - margin) return undefined
     const expiresAt = this.#clock.now() + ttlMs
-    await writeFileAtomic(
-      join(folder, `${token}.lease`),
-      encode({ ...current, expiresAt }),
-      0o600,
-    )
+    await writeFileAtomic(join(folder, `${token}.lease`), encode({ ...current, expiresAt }), 0o600)
     // Belt and braces: if a taker got in despite the margin, the lease is lost, not renewed.
     const tokens = await this.#tokens(folder)
     return tokens.at(-1) === token ? expiresAt : undefined
@@ -93,7 +89,11 @@ export class FileLeases implements LeaseBackend {
     const current = await this.#readIfTop(folder, token)
     if (!current || current.expiresAt === 0) return
     // Kept with expiresAt 0 rather than deleted: the file carries the token counter forward.
-    await writeFileAtomic(join(folder, `${token}.lease`), encode({ ...current, expiresAt: 0 }), 0o600)
+    await writeFileAtomic(
+      join(folder, `${token}.lease`),
+      encode({ ...current, expiresAt: 0 }),
+      0o600,
+    )
   }
 
   #folderOf(name: string): string {

@@ -109,7 +109,10 @@ export class FileStorage implements Storage {
     return found.sort()
   }
 
-  async stat(key: string, options: { signal?: AbortSignal } = {}): Promise<StorageStat | undefined> {
+  async stat(
+    key: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StorageStat | undefined> {
     const path = this.#path(key)
     throwIfAborted(options.signal)
     try {

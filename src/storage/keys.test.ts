@@ -36,7 +36,19 @@ test('safeKeyPart: table', () => {
 })
 
 test('safeKeyPart never yields a part validateKey rejects', () => {
-  const weird = ['', '.', '..', '/', '//', '\\', '\0', '*', '..%2f..', 'a'.repeat(1000), '🙂'.repeat(90)]
+  const weird = [
+    '',
+    '.',
+    '..',
+    '/',
+    '//',
+    '\\',
+    '\0',
+    '*',
+    '..%2f..',
+    'a'.repeat(1000),
+    '🙂'.repeat(90),
+  ]
   for (const input of weird) {
     const part = safeKeyPart(input)
     assert.deepEqual(validateKey(part), [part], JSON.stringify(input))

@@ -84,7 +84,10 @@ export class MemoryStorage implements Storage {
     return [...found].sort()
   }
 
-  async stat(key: string, options: { signal?: AbortSignal } = {}): Promise<StorageStat | undefined> {
+  async stat(
+    key: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StorageStat | undefined> {
     validateKey(key)
     throwIfAborted(options.signal)
     const entry = this.#values.get(key)

@@ -79,7 +79,13 @@ export interface Storage {
    * Errors: ERR_LOCKED when `waitMs` runs out (the message names the lock and how long it waited);
    * ERR_ABORTED when the signal aborts; RangeError for a non-positive `ttlMs` or negative `waitMs`.
    */
-  lock(name: string, options?: { ttlMs?: number; waitMs?: number; signal?: AbortSignal }): Promise<Lock>
+  lock(
+    name: string,
+    options?: { ttlMs?: number; waitMs?: number; signal?: AbortSignal },
+  ): Promise<Lock>
   /** One attempt: the lock (renewed automatically as with `lock`), or undefined when someone holds it. */
-  tryLock(name: string, options?: { ttlMs?: number; signal?: AbortSignal }): Promise<Lock | undefined>
+  tryLock(
+    name: string,
+    options?: { ttlMs?: number; signal?: AbortSignal },
+  ): Promise<Lock | undefined>
 }

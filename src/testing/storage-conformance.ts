@@ -30,11 +30,11 @@ export function storageConformance(
   options: { clock?: FakeClockLike } = {},
 ): void {
   const use = async (body: (storage: Storage) => Promise<void>): Promise<void> => {
-    const { storage, cleanup } = await make()
+    const made = await make()
     try {
-      await body(storage)
+      await body(made.storage)
     } finally {
-      await cleanup()
+      await made.cleanup()
     }
   }
   const expire = (ms: number): void => {
@@ -94,7 +94,12 @@ function valueTests(use: Use): void {
     use(async (s) => {
       for (const key of ['p/z', 'p/a/1', 'p/a/2/deep', 'p/m', 'q']) await s.put(key, 'v')
       assert.deepEqual(await s.list('p'), ['p/a', 'p/m', 'p/z'])
-      assert.deepEqual(await s.list('p', { recursive: true }), ['p/a/1', 'p/a/2/deep', 'p/m', 'p/z'])
+      assert.deepEqual(await s.list('p', { recursive: true }), [
+        'p/a/1',
+        'p/a/2/deep',
+        'p/m',
+        'p/z',
+      ])
       assert.deepEqual(await s.list(''), ['p', 'q'])
       assert.deepEqual(await s.list('', { recursive: true }), [
         'p/a/1',
@@ -142,7 +147,10 @@ function valueTests(use: Use): void {
           assert.ok(value, 'the key never disappears during a replace')
           assert.equal(value.byteLength, LARGE_VALUE_BYTES)
           const first = value[0]
-          assert.ok(value.every((b) => b === first), `torn value seen at read ${reads}`)
+          assert.ok(
+            value.every((b) => b === first),
+            `torn value seen at read ${reads}`,
+          )
           reads++
         }
       }
@@ -276,7 +284,11 @@ function lockTests(use: Use, expire: (ms: number) => void): void {
       assert.ok(taker.token > old.token)
       await assert.rejects(old.renew(), { code: 'ERR_LOCKED' })
       await old.release()
-      assert.equal(await s.tryLock('lease'), undefined, "old release must not free the taker's lock")
+      assert.equal(
+        await s.tryLock('lease'),
+        undefined,
+        "old release must not free the taker's lock",
+      )
       await taker.release()
       const next = await s.tryLock('lease')
       assert.ok(next && next.token > taker.token)

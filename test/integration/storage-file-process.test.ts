@@ -92,8 +92,11 @@ test('cross-process: a holder killed with SIGKILL loses the lock after its lease
   const ttlMs = 1_000
   const holder = child(HOLDER, { ROOT: root, TTL: String(ttlMs) })
   t.after(() => holder.stop())
-  await waitUntil('holder locked', async () => /locked \d+/.test(holder.output()), 15_000, () =>
-    holder.output(),
+  await waitUntil(
+    'holder locked',
+    async () => /locked \d+/.test(holder.output()),
+    15_000,
+    () => holder.output(),
   )
   const held = Number(/locked (\d+)/.exec(holder.output())?.[1])
   const lockedAt = Date.now()
