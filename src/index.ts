@@ -1,1 +1,56 @@
-export { VERSION } from './version.js'
+/**
+ * Gatehouse: automatic HTTPS for Node.js. This is the curated public surface; the ACME protocol
+ * client alone is also at `gatehouse/acme`.
+ */
+export { VERSION, USER_AGENT } from './version.js'
+export { GatehouseError, AbortedError, RetryExhaustedError, type ErrorCode } from './errors.js'
+export { systemClock, type Clock } from './clock.js'
+
+// ACME protocol (RFC 8555 plumbing)
+export { AcmeClient, AcmeProblemError, isAcmeProblem } from './acme/index.js'
+export type { AcmeClientOptions, AcmeErrorType, Identifier } from './acme/index.js'
+export { certId } from './acme/cert-id.js'
+
+// Keys, CSRs, certificates
+export {
+  KEY_TYPES,
+  parseKeyType,
+  generateKey,
+  exportPrivateKeyPem,
+  importPrivateKeyPem,
+  createCsr,
+  parseCertificate,
+  certificateMatchesKey,
+  coversName,
+  splitPemChain,
+  type KeyType,
+  type CertificateInfo,
+} from './crypto/index.js'
+
+// Issuance (the order flow and challenge solvers)
+export {
+  obtain,
+  type ObtainOptions,
+  type ObtainResult,
+  type ObtainProgress,
+} from './issuance/obtain.js'
+export { AuthorizationError, type AuthorizationFailure } from './issuance/authorization-error.js'
+export {
+  parseIdentifier,
+  parseIdentifiers,
+  InvalidIdentifierError,
+} from './issuance/identifiers.js'
+export type {
+  ChallengeSolver,
+  ChallengeContext,
+  ChallengeType,
+} from './issuance/challenge-solver.js'
+export { Http01StandaloneSolver } from './issuance/http-01-solver.js'
+export { Http01Responder } from './issuance/http-01-responder.js'
+export { TlsAlpn01StandaloneSolver } from './issuance/tls-alpn-01-solver.js'
+export { TlsAlpnResponder, ACME_TLS_ALPN } from './issuance/tls-alpn-01-responder.js'
+export { Dns01Solver, type Dns01SolverOptions } from './issuance/dns-01-solver.js'
+export * from './issuance/dns/index.js'
+
+// Storage
+export * from './storage/index.js'
