@@ -3,8 +3,7 @@
  * UDP or the answer comes back truncated (RFC 1035 §4.2, RFC 7766 §5).
  */
 import { createSocket } from 'node:dgram'
-import { connect } from 'node:net'
-import { isIPv6 } from 'node:net'
+import { connect, isIPv6 } from 'node:net'
 import type { Clock } from '../../clock.js'
 import { GatehouseError, throwIfAborted } from '../../errors.js'
 import { MAX_UDP_SIZE } from './dns-wire.js'
@@ -34,7 +33,7 @@ export async function exchange(
   return answer
 }
 
-/** Races `work` against the clock; the loser is cancelled through the returned controller. */
+/** `work`'s result, or undefined when `ms` pass first; the timer is always cancelled afterwards. */
 async function within<T>(
   work: Promise<T>,
   ms: number,
