@@ -104,7 +104,9 @@ function httpUrl(value: unknown, name: string): string {
     url = undefined
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new TypeError(`${name} must be an https:// (or http://) URL, got ${JSON.stringify(value)}`)
+    throw new TypeError(
+      `${name} must be an https:// (or http://) URL, got ${JSON.stringify(value)}`,
+    )
   }
   return url.href
 }

@@ -1,28 +1,33 @@
 import type { KeyObject } from 'node:crypto'
 import { base64url } from '../_internal/base64url.js'
 import { GatehouseError } from '../errors.js'
-import { choosePreferredChain } from './certificate-chain.js'
+import { downloadChains, PEM_CHAIN, type DownloadedCertificate } from './certificate-download.js'
 import {
   resolveClientOptions,
   type AcmeClientOptions,
   type ResolvedClientOptions,
 } from './client-options.js'
 import { parseDirectory } from './directory.js'
-import { linksWithRel, parseLinks } from './headers.js'
 import { AcmeHttp, jsonOf, locationOf, type AcmeResponse } from './http.js'
 import { assertSigningKey, exportJwk } from './jwk.js'
-import { signExternalAccountBinding, signJws } from './jws.js'
+import { signJws } from './jws.js'
 import { dns01TxtValue, keyAuthorization } from './key-authorization.js'
 import { NoncePool } from './nonce-pool.js'
 import { pollUntil } from './poll.js'
 import { assertCertId, clampAriRetry, parseRenewalInfo, renewalInfoUrl } from './renewal-info.js'
+import {
+  newAccountPayload,
+  newOrderPayload,
+  revocationPayload,
+  type NewAccountRequest,
+  type NewOrderRequest,
+} from './requests.js'
 import { signedPost, type SignedPostContext } from './signed-post.js'
 import type {
   AccountResource,
   AuthorizationResource,
   ChallengeResource,
   Directory,
-  Identifier,
   Located,
   OrderResource,
   RenewalInfo,
@@ -33,38 +38,7 @@ export interface CallOptions {
   signal?: AbortSignal | undefined
 }
 
-export interface NewAccountRequest {
-  contact?: string[]
-  termsOfServiceAgreed?: boolean
-  onlyReturnExisting?: boolean
-  /** RFC 8555 §7.3.4: the key id and base64url HMAC key the CA gave out of band. */
-  externalAccountBinding?: { kid: string; hmacKey: string }
-}
-
-export interface NewOrderRequest {
-  identifiers: Identifier[]
-  notBefore?: string
-  notAfter?: string
-  /** draft-ietf-acme-profiles: must be one of the directory's `meta.profiles`. */
-  profile?: string
-  /** RFC 9773 §5: the CertID of the certificate this order replaces; dropped if the CA has no ARI. */
-  replaces?: string
-}
-
-export interface DownloadedCertificate {
-  /** The chosen chain, leaf first. */
-  pem: string
-  /** The alternate chains offered (RFC 8555 §7.4.2 `Link: rel="alternate"`), as fetched. */
-  alternates: string[]
-  /** Issuer CN of the chosen chain's topmost certificate. */
-  chosenIssuer?: string
-}
-
-/** Alternate chains fetched at most: real CAs offer one or two. */
-export const MAX_ALTERNATE_CHAINS = 8
-
 const AUTHZ_FINAL = new Set(['valid', 'invalid', 'deactivated', 'expired', 'revoked'])
-const PEM_CHAIN = 'application/pem-certificate-chain'
 
 /**
  * An RFC 8555 client: accounts, orders, authorizations, challenges, certificates, revocation and ARI.
@@ -126,17 +100,7 @@ export class AcmeClient {
     options: CallOptions = {},
   ): Promise<Located<AccountResource>> {
     const dir = await this.directory(options)
-    const payload: Record<string, unknown> = {}
-    if (req.contact !== undefined) payload['contact'] = req.contact
-    if (req.termsOfServiceAgreed !== undefined)
-      payload['termsOfServiceAgreed'] = req.termsOfServiceAgreed
-    if (req.onlyReturnExisting) payload['onlyReturnExisting'] = true
-    if (req.externalAccountBinding) {
-      payload['externalAccountBinding'] = signExternalAccountBinding(this.#key, {
-        ...req.externalAccountBinding,
-        url: dir.newAccount,
-      })
-    }
+    const payload = newAccountPayload(req, this.#key, dir)
     // §6.2: no account URL exists yet, so this request carries the public key (`jwk`).
     const res = await signedPost(this.#ctx, dir.newAccount, payload, {
       key: this.#key,
@@ -183,19 +147,8 @@ export class AcmeClient {
 
   /** RFC 8555 §7.4: creates an order, checking the requested profile against the directory. */
   async newOrder(req: NewOrderRequest, options: CallOptions = {}): Promise<Located<OrderResource>> {
-    if (!Array.isArray(req.identifiers) || req.identifiers.length === 0) {
-      throw new TypeError('newOrder needs at least one identifier ({ type: "dns", value: "…" })')
-    }
     const dir = await this.directory(options)
-    const payload: Record<string, unknown> = { identifiers: req.identifiers }
-    if (req.notBefore !== undefined) payload['notBefore'] = req.notBefore
-    if (req.notAfter !== undefined) payload['notAfter'] = req.notAfter
-    if (req.profile !== undefined) payload['profile'] = checkProfile(dir, req.profile)
-    // RFC 9773 §5: `replaces` only means something to a CA that offers ARI.
-    if (req.replaces !== undefined && dir.renewalInfo !== undefined) {
-      assertCertId(req.replaces)
-      payload['replaces'] = req.replaces
-    }
+    const payload = newOrderPayload(req, dir)
     const res = await this.#post(dir.newOrder, payload, options)
     return { url: locationOf(res), body: resourceOf<OrderResource>(res) }
   }
@@ -273,28 +226,13 @@ export class AcmeClient {
     )
   }
 
-  /**
-   * RFC 8555 §7.4.2: downloads the default chain and every alternate one (`Link: rel="alternate"`),
-   * and returns the one whose topmost issuer CN is `preferredChain`, else the default.
-   */
+  /** RFC 8555 §7.4.2: see {@link downloadChains}; no match for `preferredChain` → default chain. */
   async downloadCertificate(
     url: string,
     options: CallOptions & { preferredChain?: string } = {},
   ): Promise<DownloadedCertificate> {
-    const first = await this.#post(url, undefined, options, PEM_CHAIN)
-    const alternateUrls = linksWithRel(parseLinks(first.headers['link'], url), 'alternate')
-    const alternates: string[] = []
-    for (const alt of alternateUrls.slice(0, MAX_ALTERNATE_CHAINS)) {
-      alternates.push((await this.#post(alt, undefined, options, PEM_CHAIN)).body.toString('utf8'))
-    }
-    const chains = [first.body.toString('utf8'), ...alternates]
-    if (!chains[0]?.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new GatehouseError('ERR_ACME_PROTOCOL', `${url} sent no PEM certificate chain`)
-    }
-    const { index, issuer } = choosePreferredChain(chains, options.preferredChain)
-    const result: DownloadedCertificate = { pem: chains[index] ?? '', alternates }
-    if (issuer !== undefined) result.chosenIssuer = issuer
-    return result
+    const fetch = (u: string) => this.#post(u, undefined, options, PEM_CHAIN)
+    return downloadChains(url, fetch, options.preferredChain)
   }
 
   /**
@@ -305,15 +243,8 @@ export class AcmeClient {
     certDer: Uint8Array,
     options: CallOptions & { reason?: number; certificateKey?: KeyObject } = {},
   ): Promise<void> {
-    if (!(certDer instanceof Uint8Array) || certDer.length === 0) {
-      throw new TypeError('certDer must be the DER bytes of a certificate (a non-empty Uint8Array)')
-    }
-    const reason = options.reason
-    if (reason !== undefined && (!Number.isInteger(reason) || reason < 0 || reason > 10)) {
-      throw new RangeError(`reason must be an RFC 5280 §5.3.1 code 0-10, got ${reason}`)
-    }
+    const payload = revocationPayload(certDer, options.reason)
     const dir = await this.directory(options)
-    const payload = { certificate: base64url(certDer), ...(reason !== undefined ? { reason } : {}) }
     if (options.certificateKey) {
       assertSigningKey(options.certificateKey, 'certificateKey')
       await signedPost(this.#ctx, dir.revokeCert, payload, {
@@ -412,22 +343,4 @@ function resourceOf<T>(res: AcmeResponse): T {
     throw new GatehouseError('ERR_ACME_PROTOCOL', `${res.url} sent a resource without a status`)
   }
   return body as T
-}
-
-/** draft-ietf-acme-profiles §3: a profile must be one the directory advertises. */
-function checkProfile(dir: Directory, profile: string): string {
-  const offered = dir.meta?.profiles
-  if (offered === undefined || Object.keys(offered).length === 0) {
-    throw new GatehouseError(
-      'ERR_UNSUPPORTED',
-      `profile "${profile}" requested but this CA offers no profiles`,
-    )
-  }
-  if (!Object.hasOwn(offered, profile)) {
-    throw new GatehouseError(
-      'ERR_UNSUPPORTED',
-      `profile "${profile}" is not offered by this CA; it offers: ${Object.keys(offered).join(', ')}`,
-    )
-  }
-  return profile
 }

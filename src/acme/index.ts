@@ -1,10 +1,8 @@
-export { AcmeClient, MAX_ALTERNATE_CHAINS } from './client.js'
-export type {
-  CallOptions,
-  DownloadedCertificate,
-  NewAccountRequest,
-  NewOrderRequest,
-} from './client.js'
+export { AcmeClient } from './client.js'
+export type { CallOptions } from './client.js'
+export type { NewAccountRequest, NewOrderRequest } from './requests.js'
+export { MAX_ALTERNATE_CHAINS } from './certificate-download.js'
+export type { DownloadedCertificate } from './certificate-download.js'
 export type { AcmeClientOptions } from './client-options.js'
 export { AcmeProblemError, ACME_URN, formatProblem, isAcmeProblem } from './problem.js'
 export type { AcmeErrorType } from './problem.js'
