@@ -82,7 +82,10 @@ export class AcmeClient {
     return this.#accountUrl
   }
 
-  /** RFC 8555 §7.1.1: fetched with a plain GET once, then cached (a failed fetch is not cached). */
+  /**
+   * RFC 8555 §7.1.1: fetched with a plain GET once, then cached for the client's life (a failed fetch
+   * is not cached). Concurrent first callers share one fetch, and so the first caller's signal.
+   */
   directory(options: CallOptions = {}): Promise<Directory> {
     this.#directory ??= this.#http
       .request('GET', this.#options.directoryUrl, { signal: options.signal })

@@ -63,7 +63,11 @@ export class AcmeHttp {
   }
 
   /** Sends one request; a status of 400 or more throws {@link AcmeProblemError}. */
-  async request(method: 'GET' | 'HEAD' | 'POST', url: string, options: RequestOptions = {}) {
+  async request(
+    method: 'GET' | 'HEAD' | 'POST',
+    url: string,
+    options: RequestOptions = {},
+  ): Promise<AcmeResponse> {
     const res = await this.#send(method, url, options)
     const nonce = res.headers['replay-nonce']
     if (typeof nonce === 'string') this.#options.onNonce?.(nonce)

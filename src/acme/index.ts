@@ -25,5 +25,6 @@ export {
   MAX_POLL_INTERVAL_MS,
   MAX_POLL_ATTEMPTS,
 } from './poll.js'
+export { certId, certIdFromParts } from './cert-id.js'
 export { DEFAULT_ARI_RETRY_MS, MAX_ARI_RETRY_MS, MIN_ARI_RETRY_MS } from './renewal-info.js'
 export type * from './types.js'

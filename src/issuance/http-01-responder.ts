@@ -20,7 +20,7 @@ export class Http01Responder {
 
   add(challenge: ChallengeContext): void {
     let byHost = this.#answers.get(challenge.token)
-    if (!byHost) this.#answers.set(challenge.token, (byHost = new Map()))
+    if (!byHost) this.#answers.set(challenge.token, (byHost = new Map<string, string>()))
     byHost.set(hostKey(challenge.identifier.value), challenge.keyAuthorization)
   }
 

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { systemClock, type Clock } from '../clock.js'
 import { throwIfAborted } from '../errors.js'
 import { TEMP_FILE_PATTERN, writeFileAtomic } from './atomic-file.js'
@@ -103,7 +103,7 @@ export class FileStorage implements Storage {
     options: { recursive?: boolean; signal?: AbortSignal } = {},
   ): Promise<string[]> {
     const parts = validatePrefix(prefix)
-    if (parts[0] === LOCKS_FOLDER) this.#path(prefix)
+    checkNotReserved(prefix, parts)
     const found: string[] = []
     await this.#walk(parts, options.recursive ?? false, found, options.signal)
     return found.sort()
@@ -137,12 +137,7 @@ export class FileStorage implements Storage {
 
   #path(key: string): string {
     const parts = validateKey(key)
-    if (parts[0] === LOCKS_FOLDER) {
-      throw new TypeError(`invalid storage key "${key}": the top-level "locks" folder is reserved`)
-    }
-    if (parts.some((part) => TEMP_FILE_PATTERN.test(part))) {
-      throw new TypeError(`invalid storage key "${key}": it looks like a temporary file name`)
-    }
+    checkNotReserved(key, parts)
     return join(this.#root, ...parts)
   }
 
@@ -173,13 +168,23 @@ export class FileStorage implements Storage {
 
   /** Removes folders left empty by a delete, up to (not including) the root. */
   async #pruneEmptyFolders(folder: string): Promise<void> {
-    for (let current = folder; current.startsWith(this.#root + '/'); current = dirname(current)) {
+    for (let current = folder; current.startsWith(this.#root + sep); current = dirname(current)) {
       try {
         await rmdir(current)
       } catch {
         return
       }
     }
+  }
+}
+
+/** Keys FileStorage cannot store: its lock folder, and names of its own temporary files. */
+function checkNotReserved(key: string, parts: string[]): void {
+  if (parts[0] === LOCKS_FOLDER) {
+    throw new TypeError(`invalid storage key "${key}": the top-level "locks" folder is reserved`)
+  }
+  if (parts.some((part) => TEMP_FILE_PATTERN.test(part))) {
+    throw new TypeError(`invalid storage key "${key}": it looks like a temporary file name`)
   }
 }
 

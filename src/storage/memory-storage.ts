@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js'
 import { GatehouseError, throwIfAborted } from '../errors.js'
-import { validateKey, validatePrefix } from './keys.js'
+import { safeKeyPart, validateKey, validatePrefix } from './keys.js'
 import {
   acquireLock,
   tryAcquireLock,
@@ -120,7 +120,8 @@ function conflict(key: string, why: string): GatehouseError {
 
 /**
  * Leases in a map. A released lease stays as a record with `expiresAt: 0`, so the next token still
- * counts up from it (fencing tokens never repeat).
+ * counts up from it (fencing tokens never repeat). Names are keyed by `safeKeyPart`, as FileStorage
+ * names its lock folders, so both backends agree on which names share a lock.
  */
 class MemoryLeases implements LeaseBackend {
   readonly #leases = new Map<string, LeaseRecord>()
@@ -132,24 +133,24 @@ class MemoryLeases implements LeaseBackend {
 
   async tryAcquire(name: string, ttlMs: number): Promise<LeaseRecord | undefined> {
     const now = this.#clock.now()
-    const current = this.#leases.get(name)
+    const current = this.#leases.get(safeKeyPart(name))
     if (current && current.expiresAt > now) return undefined
     const record = { token: (current?.token ?? 0) + 1, expiresAt: now + ttlMs }
-    this.#leases.set(name, record)
+    this.#leases.set(safeKeyPart(name), record)
     return record
   }
 
   async renew(name: string, token: number, ttlMs: number): Promise<number | undefined> {
     const now = this.#clock.now()
-    const current = this.#leases.get(name)
+    const current = this.#leases.get(safeKeyPart(name))
     if (current?.token !== token || current.expiresAt <= now) return undefined
     const expiresAt = now + ttlMs
-    this.#leases.set(name, { token, expiresAt })
+    this.#leases.set(safeKeyPart(name), { token, expiresAt })
     return expiresAt
   }
 
   async release(name: string, token: number): Promise<void> {
-    const current = this.#leases.get(name)
-    if (current?.token === token) this.#leases.set(name, { token, expiresAt: 0 })
+    const current = this.#leases.get(safeKeyPart(name))
+    if (current?.token === token) this.#leases.set(safeKeyPart(name), { token, expiresAt: 0 })
   }
 }

@@ -76,6 +76,9 @@ export interface Storage {
    * that dies loses the lock once its lease ends. After acquiring, callers MUST re-check the state they
    * meant to change: another holder may have done the work meanwhile.
    *
+   * Lock names are free text; names that `safeKeyPart` maps to the same part (differing only in case
+   * or punctuation) share one lock.
+   *
    * Errors: ERR_LOCKED when `waitMs` runs out (the message names the lock and how long it waited);
    * ERR_ABORTED when the signal aborts; RangeError for a non-positive `ttlMs` or negative `waitMs`.
    */

@@ -203,6 +203,7 @@ function lockTests(use: Use, expire: (ms: number) => void): void {
     use(async (s) => {
       const held = await s.lock('try')
       assert.equal(await s.tryLock('try'), undefined)
+      assert.equal(await s.tryLock('TRY'), undefined, 'names equal under safeKeyPart share a lock')
       const other = await s.tryLock('try-other')
       assert.ok(other, 'another name is free')
       await held.release()
@@ -266,10 +267,13 @@ function lockTests(use: Use, expire: (ms: number) => void): void {
 
   test('a held lease is renewed automatically past its ttl', () =>
     use(async (s) => {
-      const lock = await s.lock('auto', { ttlMs: SHORT_TTL_MS })
+      // Twice the short TTL, so a loaded machine's timer delays do not look like a stalled holder.
+      const ttlMs = SHORT_TTL_MS * 2
+      const lock = await s.lock('auto', { ttlMs })
       try {
-        await sleep(SHORT_TTL_MS * 2.5)
+        await sleep(ttlMs * 2.5)
         assert.equal(await s.tryLock('auto'), undefined, 'still held thanks to renewal')
+        assert.ok(lock.expiresAt > Date.now(), 'expiresAt follows the renewals')
       } finally {
         await lock.release()
       }

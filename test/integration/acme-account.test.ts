@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { test } from 'node:test'
+import { Agent } from 'undici'
 import { AcmeClient } from '../../src/acme/client.js'
 import { isAcmeProblem } from '../../src/acme/problem.js'
 import { startPebble, type Pebble } from '../helpers/pebble.js'
@@ -91,11 +92,17 @@ test('key rollover: the old key is refused, the new key works', async (t) => {
   assert.equal((await withNew.findAccount()).url, account.url)
 })
 
-test('ES384 accounts work too', async (t) => {
+test('ES384 accounts work too, through an injected dispatcher', async (t) => {
   const pebble = await startPebble()
-  const client = clientFor(pebble, ecKey('P-384'))
+  const dispatcher = new Agent({ connect: { ca: pebble.listenerCaPem } })
+  const client = new AcmeClient({
+    directoryUrl: pebble.directoryUrl,
+    accountKey: ecKey('P-384'),
+    dispatcher,
+  })
   t.after(async () => {
     await client.close()
+    await dispatcher.close()
     await pebble.stop()
   })
   const account = await client.newAccount({ termsOfServiceAgreed: true })

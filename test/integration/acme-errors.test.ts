@@ -103,3 +103,40 @@ test('aborting a hanging request is ERR_ABORTED, and so is an aborted signal', a
     code: 'ERR_ABORTED',
   })
 })
+
+test('requests carry User-Agent, Accept-Language, JOSE content type and Content-Length', async (t) => {
+  const seen: Record<string, string | undefined>[] = []
+  const url = await serve(t, (req, res) => {
+    const base = `http://${req.headers.host}`
+    const dir = Object.fromEntries(
+      ['newNonce', 'newAccount', 'newOrder', 'revokeCert', 'keyChange'].map((k) => [
+        k,
+        `${base}/${k}`,
+      ]),
+    )
+    res.setHeader('replay-nonce', `n${seen.length}`)
+    if (req.method === 'POST') {
+      seen.push({
+        ua: req.headers['user-agent'],
+        lang: req.headers['accept-language'],
+        type: req.headers['content-type'],
+        length: req.headers['content-length'],
+        chunked: req.headers['transfer-encoding'],
+      })
+      res.writeHead(201, { location: '/acct/1' }).end('{"status":"valid"}')
+      return
+    }
+    res.end(req.url === '/dir' ? JSON.stringify(dir) : '')
+  })
+  const c = client(t, url)
+  const account = await c.newAccount({ termsOfServiceAgreed: true })
+  assert.equal(account.url, new URL('/acct/1', url).href)
+  assert.equal(c.accountUrl, account.url)
+  assert.equal(seen.length, 1)
+  const [h] = seen
+  assert.match(h?.ua ?? '', /^gatehouse\/\d+\.\d+\.\d+ .*node\//)
+  assert.equal(h?.lang, 'en')
+  assert.equal(h?.type, 'application/jose+json')
+  assert.match(h?.length ?? '', /^\d+$/)
+  assert.equal(h?.chunked, undefined)
+})
