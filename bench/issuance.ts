@@ -23,7 +23,7 @@ import { addRatios, markdownReport, rowResult, type BenchReport } from './lib/re
 import type { Contender, Sample } from './lib/row.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const ALL = ['gatehouse', 'gatehouse-cli', 'lego', 'certbot'] as const
+const ALL = ['gatehouse', 'gatehouse-shared-tls', 'gatehouse-cli', 'lego', 'certbot'] as const
 /** Fewer runs than this give no meaningful median or p90. */
 const MIN_RUNS = 3
 
@@ -41,7 +41,7 @@ function parseOptions(argv: string[]): Options {
       runs: { type: 'string', default: '5' },
       concurrency: { type: 'string', default: '50' },
       only: { type: 'string', default: ALL.join(',') },
-      'concurrent-clients': { type: 'string', default: 'gatehouse,lego' },
+      'concurrent-clients': { type: 'string', default: 'gatehouse,gatehouse-shared-tls,lego' },
     },
   })
   const runs = Number(values.runs)
@@ -77,10 +77,10 @@ async function contenders(
   const out: Contender[] = []
   for (const id of only) {
     try {
-      if (id === 'gatehouse') {
+      if (id === 'gatehouse' || id === 'gatehouse-shared-tls') {
         // Imported lazily so the command-line rows still run while the ACME client is unfinished.
         const { gatehouseContender } = await import('./lib/gatehouse-contender.js')
-        out.push(await gatehouseContender(pebble))
+        out.push(await gatehouseContender(pebble, { sharedTlsContext: id !== 'gatehouse' }))
       } else if (id === 'gatehouse-cli') {
         out.push(
           commandContender(gatehouseCliSpec(pebble, join(ROOT, 'bin', 'gatehouse.js')), pebble),
