@@ -11,6 +11,7 @@ declare -A need=(
   [named]=bind9
   [nsupdate]=bind9-dnsutils
   [dig]=bind9-dnsutils
+  [certutil]=libnss3-tools
 )
 missing=()
 for cmd in "${!need[@]}"; do
