@@ -81,7 +81,8 @@ function reportError(err: unknown, command: string, io: Io, debug: boolean): num
   const code = err instanceof GatehouseError ? ` [${err.code}]` : ''
   io.stderr.write(`gatehouse ${command}: error: ${message.split('\n')[0]}${code}\n`)
   if (debug && err instanceof Error) {
-    const cause = err.cause instanceof Error ? `cause: ${err.cause.stack ?? err.cause.message}\n` : ''
+    const cause =
+      err.cause instanceof Error ? `cause: ${err.cause.stack ?? err.cause.message}\n` : ''
     io.stderr.write(`${err.stack ?? ''}\n${cause}`)
   }
   return 1

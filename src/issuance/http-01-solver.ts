@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { ChallengeContext, ChallengeSolver } from './challenge-solver.js'
 import { Http01Responder } from './http-01-responder.js'
-import { closeServer, listen } from './listener.js'
+import { LazyListener } from './lazy-listener.js'
 
 export interface Http01StandaloneOptions {
   /** Address to listen on. Default `0.0.0.0` (the CA connects from outside). */
@@ -18,47 +18,30 @@ export interface Http01StandaloneOptions {
 export class Http01StandaloneSolver implements ChallengeSolver {
   readonly type = 'http-01'
   readonly responder = new Http01Responder()
-  readonly #host: string
-  readonly #port: number
-  #server: Server | undefined
-  #starting: Promise<void> | undefined
-  #pending = 0
+  readonly #listener: LazyListener
 
   constructor(options: Http01StandaloneOptions = {}) {
-    this.#host = options.host ?? '0.0.0.0'
-    this.#port = options.port ?? 80
+    const create = (): ReturnType<typeof createServer> =>
+      createServer((req, res) => {
+        if (!this.responder.handle(req, res)) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
+        }
+      })
+    this.#listener = new LazyListener(
+      create,
+      options.host ?? '0.0.0.0',
+      options.port ?? 80,
+      'the HTTP-01 challenge listener',
+    )
   }
 
   async present(challenge: ChallengeContext): Promise<void> {
-    this.#pending++
     this.responder.add(challenge)
-    this.#starting ??= this.#start()
-    try {
-      await this.#starting
-    } catch (err) {
-      this.#starting = undefined
-      throw err
-    }
+    await this.#listener.acquire()
   }
 
   async cleanup(challenge: ChallengeContext): Promise<void> {
     this.responder.remove(challenge)
-    this.#pending = Math.max(0, this.#pending - 1)
-    if (this.#pending === 0 && this.#server) {
-      const server = this.#server
-      this.#server = undefined
-      this.#starting = undefined
-      await closeServer(server)
-    }
-  }
-
-  async #start(): Promise<void> {
-    const server = createServer((req, res) => {
-      if (!this.responder.handle(req, res)) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
-      }
-    })
-    await listen(server, this.#host, this.#port, 'the HTTP-01 challenge listener')
-    this.#server = server
+    await this.#listener.release()
   }
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { domainToASCII } from 'node:url'
+import { canonicalIp } from '../crypto/ip.js'
 import { GatehouseError } from '../errors.js'
 import type { Identifier } from '../acme/types.js'
 
@@ -23,7 +24,8 @@ export function parseIdentifier(input: string): Identifier {
   const raw = input.trim()
   if (raw === '') throw new InvalidIdentifierError(input, 'empty')
   const unbracketed = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw
-  if (isIP(unbracketed)) return { type: 'ip', value: canonicalIp(unbracketed) }
+  const ip = canonicalIp(unbracketed)
+  if (ip !== undefined) return { type: 'ip', value: ip }
   if (raw.includes(':') || raw.includes('/')) {
     throw new InvalidIdentifierError(
       input,
@@ -59,13 +61,6 @@ export function parseIdentifier(input: string): Identifier {
   const value = (wildcard ? '*.' : '') + ascii
   if (value.length > 253) throw new InvalidIdentifierError(input, 'longer than 253 characters')
   return { type: 'dns', value }
-}
-
-/** Canonical text of an IP address: IPv4 dotted quad, IPv6 compressed lower-case (RFC 5952). */
-export function canonicalIp(ip: string): string {
-  if (isIP(ip) === 4) return ip
-  // The URL parser applies RFC 5952 compression for us.
-  return new URL(`http://[${ip}]/`).hostname.slice(1, -1)
 }
 
 /** Parses and de-duplicates a list of names, keeping the first occurrence's order. */

@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:tls'
+import { createServer } from 'node:tls'
 import type { ChallengeContext, ChallengeSolver } from './challenge-solver.js'
-import { closeServer, listen } from './listener.js'
+import { LazyListener } from './lazy-listener.js'
 import { ACME_TLS_ALPN, TlsAlpnResponder } from './tls-alpn-01-responder.js'
 
 export interface TlsAlpn01StandaloneOptions {
@@ -18,56 +18,42 @@ export interface TlsAlpn01StandaloneOptions {
 export class TlsAlpn01StandaloneSolver implements ChallengeSolver {
   readonly type = 'tls-alpn-01'
   readonly responder = new TlsAlpnResponder()
-  readonly #host: string
-  readonly #port: number
-  #server: Server | undefined
-  #starting: Promise<void> | undefined
-  #pending = 0
+  readonly #listener: LazyListener
 
   constructor(options: TlsAlpn01StandaloneOptions = {}) {
-    this.#host = options.host ?? '0.0.0.0'
-    this.#port = options.port ?? 443
+    const create = (): ReturnType<typeof createServer> => {
+      const server = createServer({
+        ALPNProtocols: [ACME_TLS_ALPN],
+        SNICallback: (servername, done) => {
+          const ctx = this.responder.contextFor(servername)
+          if (ctx) done(null, ctx)
+          else done(new Error(`no TLS-ALPN-01 challenge pending for ${servername}`))
+        },
+      })
+      // A validator only completes the handshake; nothing is ever read or written.
+      server.on('secureConnection', (socket) => socket.end())
+      server.on('tlsClientError', () => {})
+      return server
+    }
+    this.#listener = new LazyListener(
+      create,
+      options.host ?? '0.0.0.0',
+      options.port ?? 443,
+      'the TLS-ALPN-01 challenge listener',
+    )
   }
 
   async present(
     challenge: ChallengeContext,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    this.#pending++
+    // Paired with the release in cleanup(), which runs whether or not present() succeeded.
+    await this.#listener.acquire()
     await this.responder.add(challenge, options)
-    this.#starting ??= this.#start()
-    try {
-      await this.#starting
-    } catch (err) {
-      this.#starting = undefined
-      throw err
-    }
   }
 
   async cleanup(challenge: ChallengeContext): Promise<void> {
     this.responder.remove(challenge)
-    this.#pending = Math.max(0, this.#pending - 1)
-    if (this.#pending === 0 && this.#server) {
-      const server = this.#server
-      this.#server = undefined
-      this.#starting = undefined
-      await closeServer(server)
-    }
-  }
-
-  async #start(): Promise<void> {
-    const server = createServer({
-      ALPNProtocols: [ACME_TLS_ALPN],
-      SNICallback: (servername, done) => {
-        const ctx = this.responder.contextFor(servername)
-        if (ctx) done(null, ctx)
-        else done(new Error(`no TLS-ALPN-01 challenge pending for ${servername}`))
-      },
-    })
-    // A validator only completes the handshake; nothing is ever read or written.
-    server.on('secureConnection', (socket) => socket.end())
-    server.on('tlsClientError', () => {})
-    await listen(server, this.#host, this.#port, 'the TLS-ALPN-01 challenge listener')
-    this.#server = server
+    await this.#listener.release()
   }
 }
