@@ -2,6 +2,10 @@
  * Issuance benchmark: Gatehouse side by side with lego and certbot, all against one Pebble.
  *
  *   npm run bench -- issuance [--runs 5] [--concurrency 50] [--only gatehouse,lego,…]
+ *                             [--concurrent-clients gatehouse,gatehouse-shared-tls,lego]
+ *
+ * Clients: gatehouse, gatehouse-shared-tls, gatehouse-cli, lego, certbot. `--concurrency 0` skips
+ * the concurrency rows; certbot can join them but 50 Pythons on one core take minutes.
  *
  * Clients run on core 0 and Pebble on core 1 (see lib/pinning.ts). Prints a Markdown table and
  * writes the raw figures to `.bench-out/issuance.json`. BENCHMARKS.md says how to read them.
@@ -91,7 +95,7 @@ async function contenders(
         out.push(commandContender(certbotSpec(pebble), pebble))
       }
     } catch (err) {
-      skipped.push({ id, reason: firstLine(err) })
+      skipped.push({ id, reason: failureSummary(err) })
     }
   }
   return out
@@ -112,7 +116,7 @@ async function sequentialRows(
       await c.warmUp(`warmup.${c.id}.example.test`)
       live.push(c)
     } catch (err) {
-      report.skipped.push({ id: c.id, reason: `warm-up issuance failed: ${firstLine(err)}` })
+      report.skipped.push({ id: c.id, reason: `warm-up issuance failed: ${failureSummary(err)}` })
     }
   }
   const samples = new Map<string, Sample[]>(live.map((c) => [c.id, []]))
@@ -150,7 +154,7 @@ async function concurrentRows(
         cpuMs,
       })
     } catch (err) {
-      report.skipped.push({ id: `${c.id} (concurrent)`, reason: firstLine(err) })
+      report.skipped.push({ id: `${c.id} (concurrent)`, reason: failureSummary(err) })
     }
   }
 }
@@ -193,9 +197,11 @@ async function main(argv: string[]): Promise<number> {
   return 0
 }
 
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err)
-  return text.split('\n').slice(0, 3).join(' ').slice(0, 400)
+/** The first line of a failure (which command) and its last lines (why: clients log the cause last). */
+function failureSummary(err: unknown): string {
+  const lines = (err instanceof Error ? err.message : String(err)).split('\n').filter(Boolean)
+  const picked = lines.length <= 4 ? lines : [lines[0], '…', ...lines.slice(-3)]
+  return picked.join(' ').slice(0, 600)
 }
 
 process.exitCode = await main(process.argv.slice(2))
