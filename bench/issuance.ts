@@ -11,6 +11,7 @@
  * writes the raw figures to `.bench-out/issuance.json`. BENCHMARKS.md says how to read them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -189,6 +190,7 @@ async function main(argv: string[]): Promise<number> {
     await Promise.all(clients.map((c) => c.close()))
     await pebble.stop()
   }
+  report.loadAverageEnd = loadavg()[0] ?? 0
   addRatios(report, 'gatehouse')
   const outDir = join(ROOT, '.bench-out')
   mkdirSync(outDir, { recursive: true })

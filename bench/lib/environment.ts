@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 
 export interface Environment {
   date: string
@@ -11,6 +11,11 @@ export interface Environment {
   packages: Record<string, string>
   lego: string
   certbot: string
+  /**
+   * 1-minute load average when the bench started: other work on the machine shares core 0 with the
+   * client however it is pinned, so a high figure marks a noisy run.
+   */
+  loadAverage: number
 }
 
 /** What BENCHMARKS.md records about the machine and the peers, read rather than assumed. */
@@ -28,6 +33,7 @@ export function describeEnvironment(now: Date): Environment {
     packages,
     lego: output('lego', ['--version']),
     certbot: output('certbot', ['--version']),
+    loadAverage: loadavg()[0] ?? 0,
   }
 }
 

@@ -33,6 +33,8 @@ export interface BenchReport {
   runs: number
   rows: RowResult[]
   concurrent: ConcurrentResult[]
+  /** 1-minute load average when the last row finished. */
+  loadAverageEnd?: number
   /** Rows that could not be measured and why. */
   skipped: { id: string; reason: string }[]
 }
@@ -83,7 +85,10 @@ export function markdownReport(report: BenchReport): string {
     ]),
   )
   const skipped = report.skipped.map((s) => `- ${s.id} not measured: ${s.reason}`)
+  const load = `Load average (1 min): ${report.environment.loadAverage.toFixed(1)} at start, ${report.loadAverageEnd?.toFixed(1) ?? '?'} at end; ${report.pinned ? 'clients on core 0, Pebble on core 1' : 'not pinned'}.`
   return [
+    load,
+    '',
     '### One certificate at a time',
     '',
     sequential,
