@@ -1,0 +1,258 @@
+import { createSecureContext, type SecureContext } from 'node:tls'
+import { GatehouseError } from '../errors.js'
+import { canonicalIp } from '../crypto/ip.js'
+
+/** Where a certificate came from, in the order issue 3 §2 looks sources up. */
+export type CertSource = 'file' | 'folder' | 'acme' | 'default' | 'local-ca' | 'self-signed'
+
+const SOURCES: ReadonlySet<string> = new Set<CertSource>([
+  'file',
+  'folder',
+  'acme',
+  'default',
+  'local-ca',
+  'self-signed',
+])
+
+/** One servable certificate: what the SNI index maps names to. */
+export interface CertEntry {
+  /** Unique key; `set` with an existing id replaces that entry. */
+  readonly id: string
+  /**
+   * The names it serves: DNS names, `*.parent` wildcards (one label, RFC 6125 §6.4.3) and IP
+   * addresses. Matched case-insensitively, trailing dot ignored, IPs in canonical form.
+   */
+  readonly names: readonly string[]
+  readonly notAfter: Date
+  /** The leaf first, then the intermediates; never the root. */
+  readonly certificatePem: string
+  readonly privateKeyPem: string
+  readonly source: CertSource
+}
+
+export interface CertificateCacheOptions {
+  /**
+   * Most `SecureContext`s kept at once (least recently used dropped first); default 1000. Each holds
+   * a parsed key and chain (a few KiB of native memory), so 100k certificates must not all have one.
+   */
+  maxContexts?: number
+  /** Builds a context for an entry; default `tls.createSecureContext({ key, cert })`. */
+  createContext?: (entry: CertEntry) => SecureContext
+}
+
+/** Default for {@link CertificateCacheOptions.maxContexts}. */
+export const DEFAULT_MAX_CONTEXTS = 1000
+
+/** An index slot: one entry, or several sorted best first (latest notAfter, then newest set). */
+type Slot = CertEntry | CertEntry[]
+
+/**
+ * The in-memory certificate index the TLS `SNICallback` reads. Everything on the lookup path is
+ * synchronous and allocation-light, as certmagic's rule for the handshake callback requires: "must
+ * be very fast and not block". Node's own `server.addContext` scans a regex per name (linear in the
+ * number of certificates) and builds every context up front; this is two Map reads and a lazy LRU.
+ *
+ * Matching (RFC 6125 §6.4): the exact name first, then `*.<parent>` for ONE left-most label, so
+ * `a.b.example.com` is not covered by `*.example.com`. An exact match wins over a wildcard even if
+ * the wildcard certificate lives longer. When several entries cover the same name the one with the
+ * latest `notAfter` wins (a renewed certificate takes over as soon as it is set, and the old one can
+ * be deleted at leisure); on a tie, the most recently set.
+ */
+export class CertificateCache {
+  readonly #exact = new Map<string, Slot>()
+  /** Keyed by the parent: `*.example.com` is stored under `example.com`. */
+  readonly #wildcard = new Map<string, Slot>()
+  readonly #entries = new Map<string, CertEntry>()
+  /** Keyed by entry id; Map iteration order is insertion order, so the first key is least recent. */
+  readonly #contexts = new Map<string, SecureContext>()
+  readonly #maxContexts: number
+  readonly #createContext: (entry: CertEntry) => SecureContext
+
+  constructor(options: CertificateCacheOptions = {}) {
+    const max = options.maxContexts ?? DEFAULT_MAX_CONTEXTS
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`maxContexts ${max} must be an integer >= 1`)
+    }
+    this.#maxContexts = max
+    this.#createContext = options.createContext ?? defaultCreateContext
+  }
+
+  /** Certificates indexed. */
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** `SecureContext`s currently built (at most `maxContexts`). */
+  get contextCount(): number {
+    return this.#contexts.size
+  }
+
+  /** Adds `entry`, or replaces the entry with its id (dropping that entry's cached context). */
+  set(entry: CertEntry): void {
+    const normalized = normalizeEntry(entry)
+    this.delete(normalized.id)
+    this.#entries.set(normalized.id, normalized)
+    for (const name of normalized.names) {
+      if (name.startsWith('*.')) addToSlot(this.#wildcard, name.slice(2), normalized)
+      else addToSlot(this.#exact, name, normalized)
+    }
+  }
+
+  /** Removes the entry with this id and its context; returns whether there was one. */
+  delete(id: string): boolean {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return false
+    this.#entries.delete(id)
+    this.#contexts.delete(id)
+    for (const name of entry.names) {
+      if (name.startsWith('*.')) removeFromSlot(this.#wildcard, name.slice(2), entry)
+      else removeFromSlot(this.#exact, name, entry)
+    }
+    return true
+  }
+
+  /** The entry with this id, as stored (names normalised). */
+  get(id: string): CertEntry | undefined {
+    return this.#entries.get(id)
+  }
+
+  /** The entry serving `servername` (see the class doc for the rules), or undefined. */
+  lookup(servername: string): CertEntry | undefined {
+    if (typeof servername !== 'string' || servername.length === 0) return undefined
+    let name = servername.toLowerCase()
+    if (name.charCodeAt(name.length - 1) === 0x2e /* . */) name = name.slice(0, -1)
+    if (name.includes(':')) name = canonicalIp(name) ?? name
+    const exact = this.#exact.get(name)
+    if (exact !== undefined) return best(exact)
+    const dot = name.indexOf('.')
+    // No wildcard for a bare label, an empty first label, or an IPv4/IPv6 address.
+    if (dot <= 0 || isDigit(name.charCodeAt(name.length - 1)) || name.includes(':')) {
+      return undefined
+    }
+    const wild = this.#wildcard.get(name.slice(dot + 1))
+    return wild === undefined ? undefined : best(wild)
+  }
+
+  /**
+   * The `SecureContext` for `servername`, built on first use and kept in the LRU. Throws
+   * `ERR_CERTIFICATE` when the entry's key or chain cannot be loaded.
+   */
+  contextFor(servername: string): SecureContext | undefined {
+    const entry = this.lookup(servername)
+    if (entry === undefined) return undefined
+    const cached = this.#contexts.get(entry.id)
+    if (cached !== undefined) {
+      // Re-insert to mark as most recently used.
+      this.#contexts.delete(entry.id)
+      this.#contexts.set(entry.id, cached)
+      return cached
+    }
+    let context: SecureContext
+    try {
+      context = this.#createContext(entry)
+    } catch (err) {
+      throw new GatehouseError(
+        'ERR_CERTIFICATE',
+        `cannot load certificate ${JSON.stringify(entry.id)} (${entry.source}) for ${servername}: ${(err as Error).message}`,
+        { cause: err },
+      )
+    }
+    this.#contexts.set(entry.id, context)
+    if (this.#contexts.size > this.#maxContexts) {
+      const oldest = this.#contexts.keys().next()
+      if (oldest.done !== true) this.#contexts.delete(oldest.value)
+    }
+    return context
+  }
+}
+
+/** Never `ca`: each `ca` makes its own root store per context, costly at 10k contexts. */
+function defaultCreateContext(entry: CertEntry): SecureContext {
+  return createSecureContext({ key: entry.privateKeyPem, cert: entry.certificatePem })
+}
+
+function best(slot: Slot): CertEntry | undefined {
+  return Array.isArray(slot) ? slot[0] : slot
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39
+}
+
+function addToSlot(index: Map<string, Slot>, key: string, entry: CertEntry): void {
+  const slot = index.get(key)
+  if (slot === undefined) {
+    index.set(key, entry)
+    return
+  }
+  const list = Array.isArray(slot) ? slot : [slot]
+  // Best first: latest notAfter; on a tie the newcomer goes ahead of older entries.
+  const at = list.findIndex((e) => e.notAfter.getTime() <= entry.notAfter.getTime())
+  list.splice(at === -1 ? list.length : at, 0, entry)
+  index.set(key, list)
+}
+
+function removeFromSlot(index: Map<string, Slot>, key: string, entry: CertEntry): void {
+  const slot = index.get(key)
+  if (slot === undefined) return
+  if (!Array.isArray(slot)) {
+    if (slot === entry) index.delete(key)
+    return
+  }
+  const rest = slot.filter((e) => e !== entry)
+  if (rest.length === 0) index.delete(key)
+  else index.set(key, rest.length === 1 ? (rest[0] as CertEntry) : rest)
+}
+
+const DNS_NAME =
+  /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/
+
+/** Lower-cases names, strips a trailing dot, canonicalises IPs, and checks every field once. */
+function normalizeEntry(entry: CertEntry): CertEntry {
+  if (typeof entry !== 'object' || entry === null) {
+    throw new TypeError(`certificate entry ${String(entry)} must be an object`)
+  }
+  if (typeof entry.id !== 'string' || entry.id.length === 0) {
+    throw new TypeError(
+      `certificate entry id ${JSON.stringify(entry.id)} must be a non-empty string`,
+    )
+  }
+  if (!Array.isArray(entry.names) || entry.names.length === 0) {
+    throw new TypeError(`certificate entry ${entry.id} has no names; give at least one`)
+  }
+  if (!(entry.notAfter instanceof Date) || Number.isNaN(entry.notAfter.getTime())) {
+    throw new TypeError(
+      `certificate entry ${entry.id} notAfter ${String(entry.notAfter)} is not a valid Date`,
+    )
+  }
+  if (typeof entry.certificatePem !== 'string' || typeof entry.privateKeyPem !== 'string') {
+    throw new TypeError(
+      `certificate entry ${entry.id} needs certificatePem and privateKeyPem strings`,
+    )
+  }
+  if (!SOURCES.has(entry.source)) {
+    throw new TypeError(
+      `certificate entry ${entry.id} source ${JSON.stringify(entry.source)} is not one of ${[...SOURCES].join(', ')}`,
+    )
+  }
+  const raw: readonly unknown[] = entry.names
+  const names = [...new Set(raw.map((n) => normalizeName(n, entry.id)))]
+  return Object.freeze({ ...entry, names: Object.freeze(names) })
+}
+
+function normalizeName(raw: unknown, id: string): string {
+  if (typeof raw !== 'string') {
+    throw new TypeError(`certificate entry ${id} has a name ${String(raw)} that is not a string`)
+  }
+  // Only strings that could be addresses pay for the IP parser (100k names are set at start-up).
+  const ip =
+    raw.includes(':') || isDigit(raw.charCodeAt(raw.length - 1)) ? canonicalIp(raw) : undefined
+  if (ip !== undefined) return ip
+  const name = raw.toLowerCase().replace(/\.$/, '')
+  if (name.length > 253 || !DNS_NAME.test(name)) {
+    throw new TypeError(
+      `certificate entry ${id} name ${JSON.stringify(raw)} is not a DNS name, a *.parent wildcard or an IP address`,
+    )
+  }
+  return name
+}
