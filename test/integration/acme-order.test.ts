@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { channel } from 'node:diagnostics_channel'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -270,8 +270,10 @@ test('a whole order succeeds when Pebble rejects half of all nonces', async (t) 
     const { request, response } = message as UndiciHeaders
     if (request.method === 'POST' && response.statusCode === 400) rejected++
   }
-  subscribe('undici:request:headers', onHeaders)
-  t.after(() => unsubscribe('undici:request:headers', onHeaders))
+  // Node 20 holds channels weakly: keep this one referenced, or its subscriber may vanish in a GC.
+  const headers = channel('undici:request:headers')
+  headers.subscribe(onHeaders)
+  t.after(() => headers.unsubscribe(onHeaders))
   await client.newAccount({ termsOfServiceAgreed: true })
   const domain = [{ type: 'dns' as const, value: 'nonce.example.com' }]
   const cert = await issue(client, pebble, answers, domain, 'nonce')
