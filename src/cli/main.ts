@@ -1,9 +1,13 @@
 import { GatehouseError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { suggest, UsageError } from './args.js'
+import { caIssue } from './commands/ca-issue.js'
+import { caTrust } from './commands/ca-trust.js'
+import { caUntrust } from './commands/ca-untrust.js'
 import { certsList } from './commands/certs-list.js'
 import { certsObtain } from './commands/certs-obtain.js'
 import { certsRevoke } from './commands/certs-revoke.js'
+import { csr } from './commands/csr.js'
 import { demo } from './commands/demo.js'
 import type { Io } from './context.js'
 
@@ -18,6 +22,19 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   'certs list': { run: certsList, summary: 'list the certificates in the home folder' },
   'certs revoke': { run: certsRevoke, summary: 'revoke a certificate' },
+  'ca trust': {
+    run: caTrust,
+    summary: 'add the local development CA to the system and browser trust stores',
+  },
+  'ca untrust': {
+    run: caUntrust,
+    summary: 'remove the local development CA from the trust stores',
+  },
+  'ca issue': {
+    run: caIssue,
+    summary: 'issue a certificate for localhost, *.localhost or *.test (like mkcert)',
+  },
+  csr: { run: csr, summary: 'write a private key and a CSR for a CA that has no ACME' },
   demo: {
     run: demo,
     summary: 'start a local Pebble CA, obtain a certificate from it and serve it once',
