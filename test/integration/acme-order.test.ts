@@ -5,20 +5,52 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { channel } from 'node:diagnostics_channel'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { AcmeClient } from '../../src/acme/client.js'
 import type { Identifier } from '../../src/acme/types.js'
-import { startPebble, type Pebble } from '../helpers/pebble.js'
+import { startPebble, type Pebble, type PebbleOptions } from '../helpers/pebble.js'
 
-/** RFC 8555 §8.3: serves key authorizations at /.well-known/acme-challenge/<token> on Pebble's port. */
-async function startHttp01(pebble: Pebble, answers: Map<string, string>): Promise<Server> {
-  const server = createServer((req, res) => {
-    const token = req.url?.replace('/.well-known/acme-challenge/', '') ?? ''
-    const answer = answers.get(token)
-    res.writeHead(answer ? 200 : 404, { 'content-type': 'text/plain' }).end(answer ?? 'no')
-  })
-  await new Promise<void>((resolve) => server.listen(pebble.httpPort, '127.0.0.1', resolve))
-  return server
+/** Pebble restarts allowed when its HTTP-01 port was taken meanwhile (freePort is only a snapshot). */
+const MAX_PORT_RACE_RETRIES = 3
+
+interface Peers {
+  pebble: Pebble
+  http01: Server
+  /** token → key authorization, served at /.well-known/acme-challenge/<token> (RFC 8555 §8.3). */
+  answers: Map<string, string>
+}
+
+/**
+ * Pebble plus an HTTP-01 responder on the port Pebble validates against. The port was free when the
+ * fixture chose it, but any socket (even an outgoing one) may take it before we listen; then Pebble
+ * is restarted on new ports, a bounded number of times.
+ */
+async function startPeers(t: TestContext, options: PebbleOptions = {}): Promise<Peers> {
+  const answers = new Map<string, string>()
+  for (let attempt = 1; ; attempt++) {
+    const pebble = await startPebble(options)
+    const http01 = createServer((req, res) => {
+      const token = req.url?.replace('/.well-known/acme-challenge/', '') ?? ''
+      const answer = answers.get(token)
+      res.writeHead(answer ? 200 : 404, { 'content-type': 'text/plain' }).end(answer ?? 'no')
+    })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        http01.once('error', reject)
+        http01.listen(pebble.httpPort, '127.0.0.1', resolve)
+      })
+    } catch (err) {
+      await pebble.stop()
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= MAX_PORT_RACE_RETRIES)
+        throw err
+      continue
+    }
+    t.after(async () => {
+      await closeServer(http01)
+      await pebble.stop()
+    })
+    return { pebble, http01, answers }
+  }
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -143,15 +175,9 @@ function cnOf(pem: string): string {
 }
 
 test('a full order over HTTP-01, verified by openssl, then revoked two ways', async (t) => {
-  const pebble = await startPebble()
-  const answers = new Map<string, string>()
-  const http01 = await startHttp01(pebble, answers)
+  const { pebble, answers } = await startPeers(t)
   const client = newClient(pebble)
-  t.after(async () => {
-    await client.close()
-    await closeServer(http01)
-    await pebble.stop()
-  })
+  t.after(() => client.close())
   await client.newAccount({ termsOfServiceAgreed: true })
 
   const first = await issue(
@@ -197,15 +223,9 @@ test('a full order over HTTP-01, verified by openssl, then revoked two ways', as
 })
 
 test('an ip identifier order for 127.0.0.1 (RFC 8738)', async (t) => {
-  const pebble = await startPebble()
-  const answers = new Map<string, string>()
-  const http01 = await startHttp01(pebble, answers)
+  const { pebble, answers } = await startPeers(t)
   const client = newClient(pebble)
-  t.after(async () => {
-    await client.close()
-    await closeServer(http01)
-    await pebble.stop()
-  })
+  t.after(() => client.close())
   await client.newAccount({ termsOfServiceAgreed: true })
   const cert = await issue(client, pebble, answers, [{ type: 'ip', value: '127.0.0.1' }], 'ip')
   const leaf = new X509Certificate(pemBlocks(cert.pem)[0] ?? '')
@@ -214,15 +234,9 @@ test('an ip identifier order for 127.0.0.1 (RFC 8738)', async (t) => {
 })
 
 test('alternate chains: all downloaded, preferredChain picks by topmost issuer CN', async (t) => {
-  const pebble = await startPebble({ alternateRoots: 2 })
-  const answers = new Map<string, string>()
-  const http01 = await startHttp01(pebble, answers)
+  const { pebble, answers } = await startPeers(t, { alternateRoots: 2 })
   const client = newClient(pebble)
-  t.after(async () => {
-    await client.close()
-    await closeServer(http01)
-    await pebble.stop()
-  })
+  t.after(() => client.close())
   await client.newAccount({ termsOfServiceAgreed: true })
   const wanted = cnOf(await pebble.root(2))
   const defaultRoot = cnOf(await pebble.root(0))
@@ -255,15 +269,9 @@ test('alternate chains: all downloaded, preferredChain picks by topmost issuer C
 })
 
 test('a whole order succeeds when Pebble rejects half of all nonces', async (t) => {
-  const pebble = await startPebble({ nonceReject: 50 })
-  const answers = new Map<string, string>()
-  const http01 = await startHttp01(pebble, answers)
+  const { pebble, answers } = await startPeers(t, { nonceReject: 50 })
   const client = newClient(pebble)
-  t.after(async () => {
-    await client.close()
-    await closeServer(http01)
-    await pebble.stop()
-  })
+  t.after(() => client.close())
   // Every 400 answer here is a badNonce (Pebble logs none of them); undici reports each response.
   let rejected = 0
   const onHeaders = (message: unknown): void => {
