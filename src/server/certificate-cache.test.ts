@@ -131,7 +131,13 @@ test('replacing an entry re-indexes its names', () => {
   const cache = new CertificateCache()
   cache.set(entry('e', ['a.test', 'b.test']))
   cache.set(entry('e', ['c.test']))
-  assert.equal(cache.size, 1)
+  cache.set(entry('f', ['f.test']))
+  cache.set(entry('e', ['c.test', 'd.test']))
+  assert.deepEqual(
+    [...cache.entries()].map((e) => e.id),
+    ['f', 'e'],
+  )
+  assert.equal(cache.size, 2)
   assert.equal(cache.lookup('a.test'), undefined)
   assert.equal(cache.lookup('c.test')?.id, 'e')
 })

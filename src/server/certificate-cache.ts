@@ -121,16 +121,25 @@ export class CertificateCache {
     if (typeof servername !== 'string' || servername.length === 0) return undefined
     let name = servername.toLowerCase()
     if (name.charCodeAt(name.length - 1) === 0x2e /* . */) name = name.slice(0, -1)
-    if (name.includes(':')) name = canonicalIp(name) ?? name
     const exact = this.#exact.get(name)
     if (exact !== undefined) return best(exact)
-    const dot = name.indexOf('.')
-    // No wildcard for a bare label, an empty first label, or an IPv4/IPv6 address.
-    if (dot <= 0 || isDigit(name.charCodeAt(name.length - 1)) || name.includes(':')) {
-      return undefined
+    if (name.includes(':')) {
+      // IPv6 written another way than RFC 5952's canonical form: the parser runs only on a miss.
+      const ip = canonicalIp(name)
+      const slot = ip === undefined ? undefined : this.#exact.get(ip)
+      return slot === undefined ? undefined : best(slot)
     }
+    const dot = name.indexOf('.')
+    // No wildcard for a bare label, an empty first label, or an IPv4 address (a DNS name never
+    // ends in a digit: top-level domains are alphabetic, RFC 3696 §2).
+    if (dot <= 0 || isDigit(name.charCodeAt(name.length - 1))) return undefined
     const wild = this.#wildcard.get(name.slice(dot + 1))
     return wild === undefined ? undefined : best(wild)
+  }
+
+  /** Every entry, in the order set (replacing an entry moves it to the end). */
+  entries(): IterableIterator<CertEntry> {
+    return this.#entries.values()
   }
 
   /**
