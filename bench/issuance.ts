@@ -160,8 +160,7 @@ async function concurrentRows(
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const options = parseOptions(argv)
+async function main(options: Options): Promise<number> {
   const pinned = canPin()
   if (pinned) {
     const code = reexecPinned()
@@ -206,4 +205,12 @@ function failureSummary(err: unknown): string {
   return picked.join(' ').slice(0, 600)
 }
 
-process.exitCode = await main(process.argv.slice(2))
+let options: Options | undefined
+try {
+  options = parseOptions(process.argv.slice(2))
+} catch (err) {
+  // Bad options (parseArgs' TypeError, our RangeErrors) are usage errors, not crashes.
+  process.stderr.write(`issuance: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exitCode = 2
+}
+if (options) process.exitCode = await main(options)
