@@ -14,7 +14,7 @@ function walk(dir) {
   return out
 }
 const filters = process.argv.slice(2)
-const files = ['build/src', 'build/test']
+const files = ['build/src', 'build/test', 'build/bench']
   .flatMap((d) => walk(d))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort()
