@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -109,6 +109,24 @@ describe('gatehouse ca and csr commands', () => {
     const usage = await gatehouse(['ca', 'issue'])
     assert.equal(usage.code, 2)
     assert.match(usage.stderr, /give at least one name/)
+  })
+
+  test('ca issue names files after the first name, mkcert style, for wildcards and IPv6', async () => {
+    const out = join(work, 'names')
+    const wild = await gatehouse(['ca', 'issue', '*.app.test', 'app.test', '--out', out])
+    assert.equal(wild.code, 0, wild.stderr)
+    const ip = await gatehouse(['ca', 'issue', '::1', '--out', out, '--days', '7', '--json'])
+    assert.equal(ip.code, 0, ip.stderr)
+    const result = JSON.parse(ip.stdout) as { names: string[]; notAfter: string }
+    assert.deepEqual(result.names, ['::1'])
+    const days = (Date.parse(result.notAfter) - Date.now()) / 86_400_000
+    assert.ok(days > 6.9 && days <= 7, `${days} days`)
+    assert.deepEqual(readdirSync(out).sort(), [
+      '__1.crt',
+      '__1.key',
+      '_wildcard.app.test.crt',
+      '_wildcard.app.test.key',
+    ])
   })
 
   test('ca trust --no-system --nss-db adds the root to a real NSS database; ca untrust removes it', async () => {

@@ -44,7 +44,13 @@ export async function caTrust(argv: string[], io: Io): Promise<number> {
   const common = commonContext(args, io)
   const ca = await LocalCa.load(common.storage, io.signal ? { signal: io.signal } : {})
   const steps = await trust(ca.rootCertificatePem, trustOptions(args, io))
-  return reportSteps(io, common.json, `${common.home}/${ROOT_CERT_KEY}`, ca.name, steps)
+  return reportSteps(io, {
+    command: 'ca trust',
+    home: common.home,
+    json: common.json,
+    name: ca.name,
+    steps,
+  })
 }
 
 /** The library options the trust flags stand for. */
@@ -64,13 +70,24 @@ export function trustOptions(args: ParsedArgs, io: Io): TrustStoreOptions {
 /** Prints the steps (or one JSON object); exit 1 when any step failed. */
 export function reportSteps(
   io: Io,
-  json: boolean,
-  rootFile: string,
-  name: string,
-  steps: readonly TrustStep[],
+  report: {
+    command: string
+    home: string
+    json: boolean
+    name: string
+    steps: readonly TrustStep[]
+  },
 ): number {
+  const { command, home, json, name, steps } = report
+  const rootFile = `${home}/${ROOT_CERT_KEY}`
   const ok = steps.every((s) => s.status !== 'failed')
   if (json) io.stdout.write(`${JSON.stringify({ ok, root: rootFile, name, steps })}\n`)
   else io.stdout.write(`${name} (${rootFile})\n${formatSteps(steps)}`)
+  if (steps.some((s) => s.status === 'failed' && s.message.includes('permission denied'))) {
+    // Under plain `sudo` HOME becomes /root and a second CA would be created there; --home keeps this one.
+    io.stderr.write(
+      `the system trust store needs root: run sudo gatehouse ${command} --home ${home}\n`,
+    )
+  }
   return ok ? 0 : 1
 }

@@ -27,5 +27,11 @@ export async function caUntrust(argv: string[], io: Io): Promise<number> {
     return 0
   }
   const steps = await untrust(ca.rootCertificatePem, trustOptions(args, io))
-  return reportSteps(io, common.json, `${common.home}/${ROOT_CERT_KEY}`, ca.name, steps)
+  return reportSteps(io, {
+    command: 'ca untrust',
+    home: common.home,
+    json: common.json,
+    name: ca.name,
+    steps,
+  })
 }
