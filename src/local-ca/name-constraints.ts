@@ -9,9 +9,9 @@ export const LOCAL_NAMES_DESCRIPTION = 'localhost, *.localhost, *.test, 127.0.0.
 /**
  * The permitted dNSName subtrees. RFC 5280 §4.2.1.10: "any DNS name that can be constructed by simply
  * adding zero or more labels to the left-hand side of the name satisfies the name constraint", so
- * `localhost` already covers `app.localhost` (OpenSSL's nc_dns and Chromium's name_constraints both
- * implement that). `.localhost` is redundant under that rule but kept: verifiers that treat a
- * leading dot as "subdomains only" (the RFC 5280 form for URIs) then still accept `*.localhost`.
+ * `localhost` already covers `app.localhost` (OpenSSL's nc_dns does this; the integration tests check
+ * it with `openssl verify`). `.localhost` is redundant under that rule but kept for verifiers that
+ * read a leading dot as "subdomains only" (the RFC 5280 form for URIs and mailboxes).
  * `test` (RFC 2606 §2) covers every name under `.test`.
  */
 const PERMITTED_DNS = ['localhost', '.localhost', 'test'] as const
