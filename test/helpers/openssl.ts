@@ -19,7 +19,9 @@ export function opensslVerify(
     writeFileSync(join(dir, 'leaf.pem'), leaf ?? '')
     writeFileSync(join(dir, 'chain.pem'), rest.join(''))
     writeFileSync(join(dir, 'root.pem'), rootPem)
-    const args = ['verify', '-CAfile', join(dir, 'root.pem'), '-untrusted', join(dir, 'chain.pem')]
+    const args = ['verify', '-CAfile', join(dir, 'root.pem')]
+    // OpenSSL 3 refuses an empty -untrusted file: pass it only when there are intermediates.
+    if (rest.length > 0) args.push('-untrusted', join(dir, 'chain.pem'))
     if (options.name) args.push('-verify_hostname', options.name)
     if (options.ip) args.push('-verify_ip', options.ip)
     args.push(join(dir, 'leaf.pem'))
