@@ -1,25 +1,40 @@
 import { createServer } from 'node:net'
 import { createSocket } from 'node:dgram'
+import { randomInt } from 'node:crypto'
+
+/**
+ * Fixture ports come from below Linux's ephemeral range (32768–60999 by default): a port the kernel
+ * hands out for `listen(0)` or an outgoing connection could be taken between this check and the
+ * moment Pebble or a solver binds it, which made tests flaky when suites ran in parallel.
+ */
+const LOW = 10_000
+const HIGH = 32_000
+const MAX_ATTEMPTS = 50
 
 /** A loopback port that is free for TCP (and, with `udp`, for UDP too) at the time of the call. */
 export async function freePort(options: { udp?: boolean; host?: string } = {}): Promise<number> {
   const host = options.host ?? '127.0.0.1'
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = createServer()
-      srv.once('error', reject)
-      srv.listen(0, host, () => {
-        const addr = srv.address()
-        srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
-      })
-    })
-    if (!options.udp) return port
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4')
-      sock.once('error', () => resolve(false))
-      sock.bind(port, host, () => sock.close(() => resolve(true)))
-    })
-    if (ok) return port
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const port = randomInt(LOW, HIGH)
+    if (!(await tcpFree(port, host))) continue
+    if (options.udp && !(await udpFree(port, host))) continue
+    return port
   }
-  throw new Error('no free loopback port found after 20 attempts')
+  throw new Error(`no free loopback port between ${LOW} and ${HIGH} after ${MAX_ATTEMPTS} attempts`)
+}
+
+function tcpFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, host, () => srv.close(() => resolve(true)))
+  })
+}
+
+function udpFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4')
+    sock.once('error', () => resolve(false))
+    sock.bind(port, host, () => sock.close(() => resolve(true)))
+  })
 }
