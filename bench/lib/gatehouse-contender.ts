@@ -62,7 +62,7 @@ export async function gatehouseContender(
   return {
     id: agent ? 'gatehouse-shared-tls' : 'gatehouse',
     label: agent
-      ? 'Gatehouse obtain(), one shared TLS context (proposed fix)'
+      ? 'Gatehouse obtain(), caller-supplied dispatcher'
       : 'Gatehouse obtain() (in-process)',
     command:
       "obtain([{ type: 'dns', value: NAME }], { client, solvers: [new Http01StandaloneSolver({ host: '127.0.0.1', port: httpPort })] })",
