@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'ERR_CONFIG'
   /** A certificate, key or CSR could not be parsed or does not match. */
   | 'ERR_CERTIFICATE'
+  /** A bounded wait ran out (e.g. no certificate became ready in time); the last error is the `cause`. */
+  | 'ERR_TIMEOUT'
 
 /** Base class of every error Gatehouse throws on purpose. */
 export class GatehouseError extends Error {

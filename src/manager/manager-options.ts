@@ -1,0 +1,75 @@
+import type { Clock } from '../clock.js'
+import type { CertificateCache } from '../server/certificate-cache.js'
+import type { Storage } from '../storage/storage.js'
+import type { Issuer } from './issuer.js'
+import type { ManagerEvent } from './manager-events.js'
+
+/** Default for {@link CertificateManagerOptions.maxConcurrentIssuance}. */
+export const DEFAULT_MAX_CONCURRENT_ISSUANCE = 4
+
+export interface CertificateManagerOptions {
+  /** Where certificates are stored (under `issuer.key`) and the per-name issuance locks live. */
+  storage: Storage
+  issuer: Issuer
+  /** The SNI index the manager publishes certificates into. */
+  cache: CertificateCache
+  /** The names to manage: one certificate per name, as certmagic does. Duplicates are merged. */
+  names: readonly string[]
+  /** Source of time for every schedule and wait. Default: the system clock. */
+  clock?: Clock
+  /** Uniform in [0, 1), for the renewal jitter and the ARI window draw. Default `Math.random`. */
+  random?: () => number
+  /** Receives lifecycle events; an exception it throws is ignored, never breaks the manager. */
+  onEvent?: (event: ManagerEvent) => void
+  /** Issuances in flight at once across all names. Default {@link DEFAULT_MAX_CONCURRENT_ISSUANCE}. */
+  maxConcurrentIssuance?: number
+}
+
+const OPTION_KEYS: readonly string[] = [
+  'storage',
+  'issuer',
+  'cache',
+  'names',
+  'clock',
+  'random',
+  'onEvent',
+  'maxConcurrentIssuance',
+]
+
+/** Validates the options once, naming the bad one; unknown keys are refused (likely typos). */
+export function checkManagerOptions(options: CertificateManagerOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      'CertificateManager needs an options object: { storage, issuer, cache, names }',
+    )
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      throw new TypeError(
+        `unknown CertificateManager option ${JSON.stringify(key)}; known options: ${OPTION_KEYS.join(', ')}`,
+      )
+    }
+  }
+  for (const key of ['storage', 'issuer', 'cache'] as const) {
+    if (typeof options[key] !== 'object' || options[key] === null) {
+      throw new TypeError(`CertificateManager option ${key} is required`)
+    }
+  }
+  if (typeof options.issuer.key !== 'string' || !URL.canParse(options.issuer.key)) {
+    throw new TypeError(
+      `issuer.key ${JSON.stringify(options.issuer.key)} is not a URL; see the Issuer contract`,
+    )
+  }
+  if (!Array.isArray(options.names) || options.names.length === 0) {
+    throw new TypeError('CertificateManager option names must be a non-empty array of names')
+  }
+  for (const fn of ['random', 'onEvent'] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== 'function') {
+      throw new TypeError(`CertificateManager option ${fn} must be a function`)
+    }
+  }
+  const max = options.maxConcurrentIssuance
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+    throw new RangeError(`maxConcurrentIssuance ${max} must be an integer >= 1`)
+  }
+}
