@@ -1,4 +1,5 @@
-import { createSecureContext, type SecureContext } from 'node:tls'
+import type { SecureContext } from 'node:tls'
+import { createProfileContext } from './tls-profile.js'
 import { GatehouseError } from '../errors.js'
 import { canonicalIp } from '../crypto/ip.js'
 
@@ -36,7 +37,10 @@ export interface CertificateCacheOptions {
    * a parsed key and chain (a few KiB of native memory), so 100k certificates must not all have one.
    */
   maxContexts?: number
-  /** Builds a context for an entry; default `tls.createSecureContext({ key, cert })`. */
+  /**
+   * Builds a context for an entry; default: the key and certificate with Gatehouse's TLS profile
+   * (src/server/tls-profile.ts), which every SNI context needs since it replaces the server's.
+   */
   createContext?: (entry: CertEntry) => SecureContext
 }
 
@@ -74,7 +78,7 @@ export class CertificateCache {
       throw new RangeError(`maxContexts ${max} must be an integer >= 1`)
     }
     this.#maxContexts = max
-    this.#createContext = options.createContext ?? defaultCreateContext
+    this.#createContext = options.createContext ?? createProfileContext
   }
 
   /** Certificates indexed. */
@@ -175,10 +179,6 @@ export class CertificateCache {
   }
 }
 
-/** Never `ca`: each `ca` makes its own root store per context, costly at 10k contexts. */
-function defaultCreateContext(entry: CertEntry): SecureContext {
-  return createSecureContext({ key: entry.privateKeyPem, cert: entry.certificatePem })
-}
 
 function best(slot: Slot): CertEntry | undefined {
   return Array.isArray(slot) ? slot[0] : slot

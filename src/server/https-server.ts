@@ -1,0 +1,202 @@
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http'
+import {
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2'
+import type { SecureContext } from 'node:tls'
+import { GatehouseError } from '../errors.js'
+import { Http01Responder } from '../issuance/http-01-responder.js'
+import { closeServer, listen } from '../issuance/listener.js'
+import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
+import type { CertificateCache } from './certificate-cache.js'
+import { httpsRedirectTarget } from './redirect.js'
+import { TLS_PROFILE } from './tls-profile.js'
+
+/** Where a listener binds. `port: 0` takes any free port; `port: -1` disables the listener. */
+export interface ListenerOptions {
+  /** Default `0.0.0.0`. */
+  host?: string
+  /** Default 443 for HTTPS, 80 for HTTP. */
+  port?: number
+}
+
+export interface HstsOptions {
+  /** Seconds. Default 31 536 000 (one year). */
+  maxAgeSeconds?: number
+  includeSubDomains?: boolean
+  preload?: boolean
+}
+
+export type RequestHandler = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+) => void
+
+export interface HttpsServerOptions {
+  /** The certificates served, looked up synchronously by SNI name. */
+  cache: CertificateCache
+  https?: ListenerOptions
+  http?: ListenerOptions
+  /** HTTP-01 answers, shared with the issuance solvers. Default: a new responder. */
+  http01?: Http01Responder
+  /** TLS-ALPN-01 answers, shared with the issuance solvers. Default: a new responder. */
+  tlsAlpn?: TlsAlpnResponder
+  /** Send Strict-Transport-Security on HTTPS responses. Default off. */
+  hsts?: boolean | HstsOptions
+  /** Hosts the HTTP listener redirects to HTTPS. Default: hosts the cache has a certificate for. */
+  redirects?: (host: string) => boolean
+  /**
+   * Called during a handshake for a name with no certificate yet (one being obtained, say); resolve
+   * true once `cache` has one. Bounded by `certificateWaitMs`.
+   */
+  waitForCertificate?: (servername: string, signal: AbortSignal) => Promise<boolean>
+  /** Milliseconds a handshake waits in `waitForCertificate`. Default 10 000. */
+  certificateWaitMs?: number
+}
+
+/**
+ * HTTPS (HTTP/2 with HTTP/1.1 fallback) plus the HTTP listener that answers HTTP-01 and redirects to
+ * HTTPS. TLS-ALPN-01 is answered on the HTTPS port itself.
+ */
+export class HttpsServer {
+  readonly http01: Http01Responder
+  readonly tlsAlpn: TlsAlpnResponder
+  readonly #options: HttpsServerOptions
+  readonly #https: Http2SecureServer
+  readonly #http: HttpServer
+  #httpsPort: number | undefined
+  #httpPort: number | undefined
+  // The SNI name whose ClientHello offered acme-tls/1 and has a pending challenge. Node 20 calls the
+  // ALPN callback and then the SNI callback for the same ClientHello with no other JavaScript in
+  // between (test/integration/server.test.ts pins this order), so one slot is enough.
+  #acmeTlsName: string | undefined
+
+  constructor(options: HttpsServerOptions, app: RequestHandler) {
+    this.#options = options
+    this.http01 = options.http01 ?? new Http01Responder()
+    this.tlsAlpn = options.tlsAlpn ?? new TlsAlpnResponder()
+    this.#https = createSecureServer(
+      {
+        ...TLS_PROFILE,
+        allowHTTP1: true,
+        ALPNCallback: ({ servername, protocols }) => this.#selectAlpn(servername, protocols),
+        SNICallback: (servername, done) => this.#selectContext(servername, done),
+      },
+      withHsts(app, options.hsts),
+    )
+    // An acme-tls/1 connection carries no HTTP: the validator only reads the certificate.
+    this.#https.on('unknownProtocol', (socket) => socket.destroy())
+    this.#https.on('tlsClientError', () => {})
+    this.#http = createHttpServer((req, res) => this.#handleHttp(req, res))
+  }
+
+  /** The bound HTTPS port, once listening (undefined when disabled). */
+  get httpsPort(): number | undefined {
+    return this.#httpsPort
+  }
+
+  /** The bound HTTP port, once listening (undefined when disabled). */
+  get httpPort(): number | undefined {
+    return this.#httpPort
+  }
+
+  async listen(): Promise<void> {
+    const https = { host: '0.0.0.0', port: 443, ...this.#options.https }
+    const http = { host: '0.0.0.0', port: 80, ...this.#options.http }
+    checkPort(https.port, 'https.port')
+    checkPort(http.port, 'http.port')
+    if (https.port !== -1)
+      this.#httpsPort = await listen(this.#https, https.host, https.port, 'HTTPS')
+    try {
+      if (http.port !== -1) this.#httpPort = await listen(this.#http, http.host, http.port, 'HTTP')
+    } catch (err) {
+      await closeServer(this.#https)
+      throw err
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([closeServer(this.#https), closeServer(this.#http)])
+  }
+
+  #selectAlpn(servername: string | undefined, protocols: string[]): string | undefined {
+    this.#acmeTlsName = undefined
+    if (protocols.includes(ACME_TLS_ALPN) && servername && this.tlsAlpn.contextFor(servername)) {
+      this.#acmeTlsName = servername
+      return ACME_TLS_ALPN
+    }
+    if (protocols.includes('h2')) return 'h2'
+    if (protocols.includes('http/1.1')) return 'http/1.1'
+    return undefined
+  }
+
+  #selectContext(servername: string, done: (err: Error | null, ctx?: SecureContext) => void): void {
+    if (this.#acmeTlsName !== undefined && this.#acmeTlsName === servername) {
+      this.#acmeTlsName = undefined
+      return done(null, this.tlsAlpn.contextFor(servername))
+    }
+    let ctx: SecureContext | undefined
+    try {
+      ctx = this.#options.cache.contextFor(servername)
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (ctx) return done(null, ctx)
+    const wait = this.#options.waitForCertificate
+    if (!wait) return done(new Error(`no certificate for ${servername}`))
+    const signal = AbortSignal.timeout(this.#options.certificateWaitMs ?? 10_000)
+    wait(servername, signal).then(
+      (ok) => {
+        const later = ok ? this.#options.cache.contextFor(servername) : undefined
+        done(later ? null : new Error(`no certificate for ${servername}`), later)
+      },
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    )
+  }
+
+  #handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    if (this.http01.handle(req, res)) return
+    const serves =
+      this.#options.redirects ?? ((host: string) => this.#options.cache.lookup(host) !== undefined)
+    const target = httpsRedirectTarget(req.headers.host, req.url, this.#httpsPort ?? 443, serves)
+    if (!target || this.#httpsPort === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
+      return
+    }
+    // 301 is what every client follows for GET/HEAD; 308 keeps the method and body for the rest.
+    const status = req.method === 'GET' || req.method === 'HEAD' ? 301 : 308
+    res
+      .writeHead(status, { location: target, 'content-type': 'text/plain', connection: 'close' })
+      .end(`${target}\n`)
+  }
+}
+
+function checkPort(port: number, name: string): void {
+  if (!Number.isInteger(port) || port < -1 || port > 65535) {
+    throw new GatehouseError(
+      'ERR_CONFIG',
+      `${name} is ${port}; use 1-65535, 0 for any free port, or -1 to disable`,
+    )
+  }
+}
+
+function withHsts(app: RequestHandler, hsts: boolean | HstsOptions | undefined): RequestHandler {
+  if (!hsts) return app
+  const o = hsts === true ? {} : hsts
+  const value = [
+    `max-age=${o.maxAgeSeconds ?? 31_536_000}`,
+    ...(o.includeSubDomains ? ['includeSubDomains'] : []),
+    ...(o.preload ? ['preload'] : []),
+  ].join('; ')
+  return (req, res) => {
+    res.setHeader('strict-transport-security', value)
+    app(req, res)
+  }
+}
