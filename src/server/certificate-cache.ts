@@ -179,7 +179,6 @@ export class CertificateCache {
   }
 }
 
-
 function best(slot: Slot): CertEntry | undefined {
   return Array.isArray(slot) ? slot[0] : slot
 }

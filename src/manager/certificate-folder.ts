@@ -1,0 +1,187 @@
+import { watch, type FSWatcher } from 'node:fs'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { systemClock, type Clock } from '../clock.js'
+import { certificateMatchesKey, coversName, parseCertificate } from '../crypto/certificate.js'
+import { importPrivateKeyPem } from '../crypto/keys.js'
+import type { CertEntry, CertificateCache } from '../server/certificate-cache.js'
+
+/** What happened to a file pair in the certificate folder. */
+export type FolderEvent =
+  | { type: 'loaded'; file: string; name: string; notAfter: Date }
+  | { type: 'refused'; file: string; name: string; reason: string }
+  | { type: 'removed'; file: string; name: string }
+
+export interface CertificateFolderOptions {
+  /** The folder: `<name>.crt` + `<name>.key` (PEM), `_wildcard.<parent>.crt` for `*.<parent>`, `default.crt`. */
+  dir: string
+  cache: CertificateCache
+  clock?: Clock
+  onEvent?: (event: FolderEvent) => void
+  /** Milliseconds between polls, the fallback where `fs.watch` misses changes. Default 2 000. */
+  pollIntervalMs?: number
+}
+
+/** The file stem for `default.crt`: the certificate served when nothing else matches. */
+export const DEFAULT_STEM = 'default'
+
+interface Loaded {
+  entry: CertEntry
+}
+
+/**
+ * Certificates kept as files in a folder, looked up by name (as Clace and mkcert users lay them out).
+ * A replaced file is picked up without a restart; a bad one (unreadable, key not matching, expired,
+ * not covering its name) is refused with an event naming the file, and the previous one keeps serving.
+ */
+export class CertificateFolder {
+  readonly #options: CertificateFolderOptions
+  readonly #clock: Clock
+  readonly #loaded = new Map<string, Loaded>()
+  // Last signature handled per stem, loaded or refused, so a bad file is reported once, not per poll.
+  readonly #seen = new Map<string, string>()
+  #watcher: FSWatcher | undefined
+  #timer: NodeJS.Timeout | undefined
+  #scanning: Promise<void> | undefined
+  #again = false
+
+  constructor(options: CertificateFolderOptions) {
+    this.#options = options
+    this.#clock = options.clock ?? systemClock
+  }
+
+  /** The `default.crt` entry, when the folder has a valid one. */
+  get defaultEntry(): CertEntry | undefined {
+    return this.#loaded.get(DEFAULT_STEM)?.entry
+  }
+
+  /** Loads every pair now; later calls pick up what changed. Concurrent calls share one scan. */
+  async scan(): Promise<void> {
+    if (this.#scanning) {
+      this.#again = true
+      return this.#scanning
+    }
+    this.#scanning = (async () => {
+      do {
+        this.#again = false
+        await this.#scanOnce()
+      } while (this.#again)
+    })().finally(() => (this.#scanning = undefined))
+    return this.#scanning
+  }
+
+  /** Scans, then watches the folder (fs.watch, plus polling as a fallback) until `close()`. */
+  async watch(): Promise<void> {
+    await this.scan()
+    try {
+      this.#watcher = watch(this.#options.dir, () => void this.scan())
+      this.#watcher.on('error', () => {})
+    } catch {
+      // A folder that does not exist yet is still polled.
+    }
+    this.#timer = setInterval(() => void this.scan(), this.#options.pollIntervalMs ?? 2000)
+    this.#timer.unref()
+  }
+
+  close(): void {
+    this.#watcher?.close()
+    if (this.#timer) clearInterval(this.#timer)
+  }
+
+  async #scanOnce(): Promise<void> {
+    const stems = await listPairs(this.#options.dir)
+    for (const stem of stems) await this.#loadPair(stem)
+    for (const stem of [...this.#loaded.keys()]) {
+      if (stems.includes(stem)) continue
+      const gone = this.#loaded.get(stem)
+      this.#loaded.delete(stem)
+      this.#seen.delete(stem)
+      if (gone && stem !== DEFAULT_STEM) this.#options.cache.delete(gone.entry.id)
+      this.#emit({ type: 'removed', file: this.#file(stem, 'crt'), name: nameOf(stem) })
+    }
+  }
+
+  async #loadPair(stem: string): Promise<void> {
+    const certFile = this.#file(stem, 'crt')
+    const keyFile = this.#file(stem, 'key')
+    let signature: string
+    try {
+      const [c, k] = await Promise.all([stat(certFile), stat(keyFile)])
+      signature = `${c.mtimeMs}:${c.size}:${k.mtimeMs}:${k.size}`
+    } catch {
+      return // half of a pair being written: the next scan sees it whole
+    }
+    if (this.#seen.get(stem) === signature) return
+    this.#seen.set(stem, signature)
+    const name = nameOf(stem)
+    try {
+      const [certificatePem, privateKeyPem] = await Promise.all([
+        readFile(certFile, 'utf8'),
+        readFile(keyFile, 'utf8'),
+      ])
+      const entry = this.#validate(stem, name, certificatePem, privateKeyPem)
+      if (stem !== DEFAULT_STEM) this.#options.cache.set(entry)
+      this.#loaded.set(stem, { entry })
+      this.#emit({ type: 'loaded', file: certFile, name, notAfter: entry.notAfter })
+    } catch (err) {
+      this.#emit({
+        type: 'refused',
+        file: certFile,
+        name,
+        reason: err instanceof Error ? err.message : String(err),
+      })
+    }
+  }
+
+  #validate(stem: string, name: string, certificatePem: string, privateKeyPem: string): CertEntry {
+    const info = parseCertificate(certificatePem)
+    if (!certificateMatchesKey(certificatePem, importPrivateKeyPem(privateKeyPem))) {
+      throw new Error(`${stem}.key is not the key of ${stem}.crt`)
+    }
+    const now = this.#clock.now()
+    if (info.notAfter.getTime() <= now) throw new Error(`expired on ${info.notAfter.toISOString()}`)
+    const covered = name.startsWith('*.')
+      ? info.dnsNames.some((n) => n.toLowerCase() === name)
+      : coversName(info, name)
+    if (stem !== DEFAULT_STEM && !covered) {
+      throw new Error(
+        `does not cover ${name} (it names ${[...info.dnsNames, ...info.ipAddresses].join(', ') || 'nothing'})`,
+      )
+    }
+    return {
+      id: `folder:${stem}`,
+      names: stem === DEFAULT_STEM ? [...info.dnsNames, ...info.ipAddresses] : [name],
+      notAfter: info.notAfter,
+      certificatePem,
+      privateKeyPem,
+      source: stem === DEFAULT_STEM ? 'default' : 'folder',
+    }
+  }
+
+  #file(stem: string, ext: 'crt' | 'key'): string {
+    return join(this.#options.dir, `${stem}.${ext}`)
+  }
+
+  #emit(event: FolderEvent): void {
+    this.#options.onEvent?.(event)
+  }
+}
+
+/** `_wildcard.example.com` → `*.example.com`; other stems are the name itself. */
+export function nameOf(stem: string): string {
+  return stem.startsWith('_wildcard.') ? `*.${stem.slice('_wildcard.'.length)}` : stem.toLowerCase()
+}
+
+async function listPairs(dir: string): Promise<string[]> {
+  let files: string[]
+  try {
+    files = await readdir(dir)
+  } catch {
+    return []
+  }
+  const set = new Set(files)
+  return files
+    .filter((f) => f.endsWith('.crt') && set.has(`${f.slice(0, -4)}.key`))
+    .map((f) => f.slice(0, -4))
+    .sort()
+}

@@ -1,0 +1,120 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseCertificate } from '../../src/crypto/certificate.js'
+import { LocalCa } from '../../src/local-ca/local-ca.js'
+import { CertificateFolder, type FolderEvent } from '../../src/manager/certificate-folder.js'
+import { CertificateCache } from '../../src/server/certificate-cache.js'
+import { MemoryStorage } from '../../src/storage/memory-storage.js'
+import { FakeClock } from '../../src/testing/fake-clock.js'
+
+/** Writes a pair the way a careful tool does: temp files, then rename, key first. */
+function writePair(
+  dir: string,
+  stem: string,
+  pair: { certificatePem: string; privateKeyPem: string },
+): void {
+  writeFileSync(join(dir, `.${stem}.key.tmp`), pair.privateKeyPem)
+  renameSync(join(dir, `.${stem}.key.tmp`), join(dir, `${stem}.key`))
+  writeFileSync(join(dir, `.${stem}.crt.tmp`), pair.certificatePem)
+  renameSync(join(dir, `.${stem}.crt.tmp`), join(dir, `${stem}.crt`))
+}
+
+async function issue(
+  ca: LocalCa,
+  names: string[],
+): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  const c = await ca.issue(names)
+  return { certificatePem: c.leafPem + c.chainPem, privateKeyPem: c.privateKeyPem }
+}
+
+test('certificate folder: by name, wildcard and default; bad files refused once, naming the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-certdir-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const ca = await LocalCa.load(new MemoryStorage())
+  const past = await LocalCa.load(new MemoryStorage(), {
+    clock: new FakeClock(Date.now() - 90 * 86400_000),
+  })
+  writePair(dir, 'app.test', await issue(ca, ['app.test']))
+  writePair(dir, '_wildcard.w.test', await issue(ca, ['*.w.test']))
+  writePair(dir, 'default', await issue(ca, ['localhost']))
+  const other = await issue(ca, ['other.test'])
+  writePair(dir, 'wrong-name.test', other)
+  writePair(dir, 'mismatch.test', {
+    certificatePem: (await issue(ca, ['mismatch.test'])).certificatePem,
+    privateKeyPem: other.privateKeyPem,
+  })
+  writePair(dir, 'old.test', await issue(past, ['old.test']))
+  writeFileSync(join(dir, 'lonely.test.crt'), 'no key beside me')
+
+  const events: FolderEvent[] = []
+  const cache = new CertificateCache()
+  const folder = new CertificateFolder({ dir, cache, onEvent: (e) => events.push(e) })
+  await folder.scan()
+  assert.equal(cache.lookup('app.test')?.source, 'folder')
+  assert.equal(cache.lookup('x.w.test')?.id, 'folder:_wildcard.w.test')
+  assert.equal(cache.lookup('a.b.w.test'), undefined)
+  assert.equal(folder.defaultEntry?.source, 'default')
+  for (const name of ['other.test', 'wrong-name.test', 'mismatch.test', 'old.test', 'lonely.test'])
+    assert.equal(cache.lookup(name), undefined, name)
+
+  const refused = events.filter((e) => e.type === 'refused')
+  const reason = (file: string): string => {
+    const e = refused.find((r) => r.file === join(dir, file))
+    return e?.type === 'refused' ? e.reason : ''
+  }
+  assert.match(
+    reason('wrong-name.test.crt'),
+    /does not cover wrong-name\.test \(it names other\.test\)/,
+  )
+  assert.match(
+    reason('mismatch.test.crt'),
+    /mismatch\.test\.key is not the key of mismatch\.test\.crt/,
+  )
+  assert.match(reason('old.test.crt'), /expired on/)
+  assert.equal(refused.length, 3)
+  await folder.scan()
+  assert.equal(events.filter((e) => e.type === 'refused').length, 3, 'a bad file is reported once')
+})
+
+test('certificate folder: a replaced file is served without a restart; a bad replacement keeps the old one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-certdir-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const ca = await LocalCa.load(new MemoryStorage())
+  const first = await issue(ca, ['app.test'])
+  writePair(dir, 'app.test', first)
+  const events: FolderEvent[] = []
+  const cache = new CertificateCache()
+  const folder = new CertificateFolder({
+    dir,
+    cache,
+    pollIntervalMs: 100,
+    onEvent: (e) => events.push(e),
+  })
+  await folder.watch()
+  t.after(() => folder.close())
+  const serial = (): string =>
+    parseCertificate(cache.lookup('app.test')?.certificatePem ?? '').serialHex
+  const firstSerial = serial()
+
+  const until = async (what: string, check: () => boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+    assert.ok(check(), what)
+  }
+  const second = await issue(ca, ['app.test'])
+  writePair(dir, 'app.test', second)
+  await until('the new certificate is served', () => serial() !== firstSerial)
+  const secondSerial = serial()
+
+  writePair(dir, 'app.test', {
+    certificatePem: (await issue(ca, ['other.test'])).certificatePem,
+    privateKeyPem: second.privateKeyPem,
+  })
+  await until('the bad file is refused', () => events.some((e) => e.type === 'refused'))
+  assert.equal(serial(), secondSerial, 'the previous certificate keeps serving')
+
+  rmSync(join(dir, 'app.test.crt'))
+  await until('a removed file stops being served', () => cache.lookup('app.test') === undefined)
+})
