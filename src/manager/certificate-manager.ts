@@ -4,54 +4,41 @@ import { AbortedError, GatehouseError } from '../errors.js'
 import { parseIdentifier } from '../issuance/identifiers.js'
 import type { CertEntry, CertificateCache } from '../server/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
-import { describeCertificate, loadCertificate, saveCertificate } from './certificate-store.js'
 import { IssuanceLimiter } from './issuance-limiter.js'
 import type { Issuer } from './issuer.js'
-import type { CertificateSummary, ManagerEvent } from './manager-events.js'
+import type { ManagerEvent } from './manager-events.js'
 import {
   checkManagerOptions,
   DEFAULT_MAX_CONCURRENT_ISSUANCE,
   type CertificateManagerOptions,
 } from './manager-options.js'
+import { needsRenewal } from './renewal-policy.js'
+import { RenewalSchedule } from './renewal-schedule.js'
 import {
-  inspectCertificate,
+  loadServable,
   optional,
+  storeIssued,
   summarize,
   type ServedCertificate,
 } from './served-certificate.js'
-import {
-  isExpiringSoon,
-  needsRenewal,
-  nextAriCheck,
-  renewalTime,
-  retryDelay,
-} from './renewal-policy.js'
 import { certificateKeys } from './storage-keys.js'
 
-/** Default for the `timeoutMs` of {@link CertificateManager.ready}: how long a handshake may wait. */
+export type { CertificateManagerOptions }
+export { MIN_RENEWAL_INTERVAL_MS } from './renewal-schedule.js'
+
+/** Default `timeoutMs` of {@link CertificateManager.ready}: how long a handshake may wait. */
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
-/**
- * A renewal is never scheduled sooner than this after the last successful issuance of the same
- * name. Without it, a certificate that looks due the moment it arrives (the CA's clock ahead of or
- * behind ours, a CA stamping a short validity, an ARI window the CA has not moved yet) would be
- * renewed again at once, in a loop, burning the CA's rate limits (Let's Encrypt: 5 duplicate
- * certificates a week). One minute caps such a loop at 60 orders an hour while still renewing
- * promptly a certificate that the CA revoked and re-windowed.
- */
-export const MIN_RENEWAL_INTERVAL_MS = 60_000
 /** How long issuance waits for the storage lock held by another process issuing the same name. */
 export const ISSUE_LOCK_WAIT_MS = 5 * 60_000
-
-export type { CertificateManagerOptions }
 
 /** One name as `status()` reports it: which certificate, when it renews, what failed. */
 export interface ManagedStatus {
   name: string
   serialHex?: string
   notAfter?: Date
-  /** When the manager will next try to issue (a retry time after failures). */
+  /** When the manager will next try to issue (the retry time after a failure). */
   nextRenewal?: Date
-  /** Whether `nextRenewal` comes from the CA's ARI window or from the certificate's lifetime. */
+  /** Whether the renewal time comes from the CA's ARI window or from the certificate's lifetime. */
   reason: 'ari' | 'lifetime'
   lastError?: Error
   /** Consecutive failed issuances. */
@@ -62,24 +49,12 @@ export interface ManagedStatus {
 interface Managed {
   readonly name: string
   readonly identifiers: Identifier[]
-  served?: ServedCertificate
-  failures: number
-  lastError?: Error | undefined
-  /** Set while failing: when to try again (ms, manager clock). */
-  retryAt?: number | undefined
-  /** When the served certificate is due, by `reason`. */
-  renewAt?: number
-  reason: 'ari' | 'lifetime'
-  ari?: { start: number; end: number; explanationURL?: string } | undefined
-  /** When to ask the issuer for renewal info next (ms); 0 = at the next look. */
-  ariCheckAt: number
-  lastIssuedAt?: number
-  /** Serial of the certificate `expiring_soon` was last sent for, so it is sent once per certificate. */
-  warnedSerial?: string
-  /** Tail of this name's issuance queue: one issuance per name at a time. */
+  readonly schedule: RenewalSchedule
+  /** Tail of this name's issuance queue: one issuance per name at a time in this process. */
   busy: Promise<void>
   /** Aborted to make a sleeping loop look again (after `renewNow`). */
-  wake?: AbortController | undefined
+  wake: AbortController | undefined
+  /** `ready()` callers, told whenever a certificate is published. */
   readonly waiters: Set<() => void>
 }
 
@@ -87,19 +62,18 @@ interface Managed {
  * Obtains, serves and renews one certificate per configured name (issue 3 §3), publishing each into
  * a {@link CertificateCache} that the TLS `SNICallback` reads.
  *
- * Schedule, per name, all on the injected clock: when the issuer offers ARI, a uniformly random time
- * inside the CA's suggested window (RFC 9773 §4.2), asked again at least every 12 hours; otherwise
- * at 2/3 of the lifetime (1/2 below 10 days), jittered. Failures are retried after 1 min, 10 min,
- * 100 min, then daily, and the old certificate keeps serving until a new one is in. Across
- * processes, issuance holds the name's storage lock and re-reads storage after getting it, so a
- * certificate another instance just renewed is loaded instead of issued again.
+ * Schedule, per name, all on the injected clock (see {@link RenewalSchedule}): when the issuer
+ * offers ARI, a uniformly random time inside the CA's suggested window (RFC 9773 §4.2), asked again
+ * at least every 12 hours; otherwise at 2/3 of the lifetime (1/2 below 10 days), jittered. Failures
+ * are retried after 1 min, 10 min, 100 min, then daily, and the old certificate keeps serving until
+ * a new one is in. Across processes, issuance holds the name's storage lock and re-reads storage
+ * after getting it, so a certificate another instance just renewed is loaded, not issued again.
  */
 export class CertificateManager {
   readonly #storage: Storage
   readonly #issuer: Issuer
   readonly #cache: CertificateCache
   readonly #clock: Clock
-  readonly #random: () => number
   readonly #onEvent: ((event: ManagerEvent) => void) | undefined
   readonly #limiter: IssuanceLimiter
   readonly #managed = new Map<string, Managed>()
@@ -113,21 +87,20 @@ export class CertificateManager {
     this.#issuer = options.issuer
     this.#cache = options.cache
     this.#clock = options.clock ?? systemClock
-    this.#random = options.random ?? Math.random
     this.#onEvent = options.onEvent
     this.#limiter = new IssuanceLimiter(
       options.maxConcurrentIssuance ?? DEFAULT_MAX_CONCURRENT_ISSUANCE,
     )
+    const random = options.random ?? Math.random
     for (const raw of options.names) {
       const identifier = parseIdentifier(raw)
       if (this.#managed.has(identifier.value)) continue
       this.#managed.set(identifier.value, {
         name: identifier.value,
         identifiers: [identifier],
-        failures: 0,
-        reason: 'lifetime',
-        ariCheckAt: 0,
+        schedule: new RenewalSchedule(random),
         busy: Promise.resolve(),
+        wake: undefined,
         waiters: new Set(),
       })
     }
@@ -144,18 +117,14 @@ export class CertificateManager {
   }
 
   async #startOnce(): Promise<void> {
-    const signal = this.#stop.signal
     await Promise.all(
       [...this.#managed.values()].map(async (m) => {
-        try {
-          const stored = await this.#loadStored(m, signal)
-          if (stored !== undefined) this.#publish(m, stored, { type: 'loaded' })
-        } catch (err) {
-          m.lastError = asError(err)
-        }
+        // A storage error here is not fatal: the loop's first issuance re-reads under the lock.
+        const stored = await this.#loadStored(m).catch(() => undefined)
+        if (stored !== undefined) this.#publish(m, stored, false, { type: 'loaded' })
       }),
     )
-    if (signal.aborted) return
+    if (this.#stop.signal.aborted) return
     for (const m of this.#managed.values()) this.#loops.push(this.#run(m))
   }
 
@@ -176,7 +145,7 @@ export class CertificateManager {
     }
     const entry = this.#servedEntry(m)
     if (entry !== undefined) return Promise.resolve(entry)
-    const signal = AbortSignal.any([this.#stop.signal, ...(options.signal ? [options.signal] : [])])
+    const signal = this.#withStop(options.signal)
     if (signal.aborted) return Promise.reject(new AbortedError(signal.reason))
     return new Promise<CertEntry>((resolve, reject) => {
       const timer = new AbortController()
@@ -201,16 +170,16 @@ export class CertificateManager {
   }
 
   /**
-   * Renews `name` now if it is due (missing, past its renewal time, or its retry time), as
+   * Renews `name` now if it is due (missing, past its renewal time, or past its retry time), as
    * certmagic's `RenewCertAsync`; with `force`, issues a new certificate whatever the schedule and
-   * storage say. Rejects with the issuance error (which is also recorded and retried as usual).
+   * storage say. Rejects with the issuance error (also recorded and retried as usual).
    */
   async renewNow(
     name: string,
     options: { force?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
     const m = this.#get(name)
-    const signal = AbortSignal.any([this.#stop.signal, ...(options.signal ? [options.signal] : [])])
+    const signal = this.#withStop(options.signal)
     if (signal.aborted) throw new AbortedError(signal.reason)
     try {
       await this.#renew(m, options.force === true, signal)
@@ -221,16 +190,17 @@ export class CertificateManager {
 
   /** Per name: the served certificate, the next renewal and why, and what failed. */
   status(): ManagedStatus[] {
-    return [...this.#managed.values()].map((m) => {
-      const due = m.served === undefined && m.retryAt === undefined ? undefined : this.#dueAt(m)
+    return [...this.#managed.values()].map(({ name, schedule }) => {
+      const due = schedule.dueAt
       return {
-        name: m.name,
-        ...(m.served ? { serialHex: m.served.serialHex, notAfter: m.served.notAfter } : {}),
-        ...(due !== undefined ? { nextRenewal: new Date(due) } : {}),
-        reason: m.reason,
-        ...(m.lastError ? { lastError: m.lastError } : {}),
-        failures: m.failures,
-        ...(m.ari?.explanationURL ? { ariExplanationURL: m.ari.explanationURL } : {}),
+        name,
+        ...optional('serialHex', schedule.served?.serialHex),
+        ...optional('notAfter', schedule.served?.notAfter),
+        ...(Number.isFinite(due) ? { nextRenewal: new Date(due) } : {}),
+        reason: schedule.reason,
+        ...optional('lastError', schedule.lastError),
+        failures: schedule.failures,
+        ...optional('ariExplanationURL', schedule.ariExplanationURL),
       }
     })
   }
@@ -248,16 +218,14 @@ export class CertificateManager {
     while (!stop.aborted) {
       try {
         await this.#refreshAri(m, stop)
-        this.#warnIfExpiring(m)
         const now = this.#clock.now()
-        const due = this.#dueAt(m)
-        if (now >= due) {
-          // Failures are recorded (with their retry time) by #renew; the loop just looks again.
+        if (m.schedule.expiringSoon(now)) this.#emitExpiring(m, now)
+        if (now >= m.schedule.dueAt) {
+          // Failures are recorded with their retry time by #renew; the loop just looks again.
           await this.#renew(m, false, stop).catch(() => {})
           continue
         }
-        const ariAt = this.#issuer.renewalInfo && m.served ? m.ariCheckAt : Infinity
-        await this.#sleep(m, Math.min(due, ariAt) - now)
+        await this.#sleep(m, m.schedule.wakeAt(this.#issuer.renewalInfo !== undefined) - now)
       } catch (err) {
         if (stop.aborted) return
         // Not an issuance failure (those are caught above): still back off, never spin.
@@ -266,6 +234,7 @@ export class CertificateManager {
     }
   }
 
+  /** Sleeps on the clock; returns early (without error) when `renewNow` wakes the loop. */
   async #sleep(m: Managed, ms: number): Promise<void> {
     const wake = new AbortController()
     m.wake = wake
@@ -278,53 +247,18 @@ export class CertificateManager {
     }
   }
 
-  /** When the next issuance for `m` is due (ms): a retry time, now when missing, else the renewal time. */
-  #dueAt(m: Managed): number {
-    if (m.retryAt !== undefined) return m.retryAt
-    if (m.served === undefined) return -Infinity
-    const at = m.renewAt ?? m.served.notAfter.getTime()
-    return Math.max(at, (m.lastIssuedAt ?? -Infinity) + MIN_RENEWAL_INTERVAL_MS)
-  }
-
   /** RFC 9773 §4.3: asks for the window when the last answer's Retry-After (at most 12 h) is over. */
   async #refreshAri(m: Managed, signal: AbortSignal): Promise<void> {
-    const served = m.served
+    const served = m.schedule.served
     const now = this.#clock.now()
-    if (!this.#issuer.renewalInfo || served === undefined || now < m.ariCheckAt) return
-    let info
+    if (!this.#issuer.renewalInfo || served === undefined || !m.schedule.ariDue(now)) return
     try {
-      info = await this.#issuer.renewalInfo(served.certificatePem, { signal })
+      const info = await this.#issuer.renewalInfo(served.certificatePem, { signal })
+      m.schedule.ariAnswered(served.serialHex, info, now)
     } catch (err) {
       if (signal.aborted) throw err
-      // Keep the window we had (or the lifetime rule) and ask again later.
-      m.ariCheckAt = nextAriCheck(new Date(now)).getTime()
-      return
+      m.schedule.ariFailed(now) // keep the window we had (or the lifetime rule); ask again later
     }
-    m.ariCheckAt = nextAriCheck(new Date(now), info?.retryAfterMs).getTime()
-    if (m.served !== served) return
-    const window = info && { start: info.window.start.getTime(), end: info.window.end.getTime() }
-    if (window?.start === m.ari?.start && window?.end === m.ari?.end) return
-    m.ari = info && window && { ...window, ...optional('explanationURL', info.explanationURL) }
-    const at = renewalTime(served, {
-      ...(info ? { ari: info.window, now: new Date(now) } : {}),
-      random: this.#random,
-    })
-    m.renewAt = at.at.getTime()
-    m.reason = at.reason
-  }
-
-  #warnIfExpiring(m: Managed): void {
-    const served = m.served
-    if (served === undefined || m.warnedSerial === served.serialHex) return
-    const now = this.#clock.now()
-    if (!isExpiringSoon(served, new Date(now))) return
-    m.warnedSerial = served.serialHex
-    this.#emit({
-      type: 'expiring_soon',
-      name: m.name,
-      at: new Date(now),
-      certificate: summarize(served),
-    })
   }
 
   /** Runs one issuance for `m` after any already queued for it, within the concurrency limit. */
@@ -336,28 +270,20 @@ export class CertificateManager {
 
   async #renewExclusive(m: Managed, force: boolean, signal: AbortSignal): Promise<void> {
     // Re-checked here: a queued call may find the work done by the one before it.
-    if (!force && this.#clock.now() < this.#dueAt(m)) return
+    if (!force && this.#clock.now() < m.schedule.dueAt) return
     await this.#limiter.acquire(signal)
     try {
-      const previous = m.served
+      const previous = m.schedule.served
       const outcome = await this.#issueLocked(m, force, signal)
-      m.failures = 0
-      m.retryAt = undefined
-      m.lastError = undefined
-      m.lastIssuedAt = this.#clock.now()
-      if (outcome.adopted) this.#publish(m, outcome.served, { type: 'loaded' })
-      else if (previous === undefined) this.#publish(m, outcome.served, { type: 'obtained' })
+      if (outcome.adopted) this.#publish(m, outcome.served, true, { type: 'loaded' })
+      else if (previous === undefined) this.#publish(m, outcome.served, true, { type: 'obtained' })
       else {
-        const previousSummary = summarize(previous)
         const replaces = optional('replaces', outcome.replaces)
-        this.#publish(m, outcome.served, {
-          type: 'renewed',
-          previous: previousSummary,
-          ...replaces,
-        })
+        const event = { type: 'renewed' as const, previous: summarize(previous), ...replaces }
+        this.#publish(m, outcome.served, true, event)
       }
     } catch (err) {
-      // Cancelled is not failed: nothing to retry on the CA's account.
+      // Cancelled is not failed: nothing to retry.
       if (!signal.aborted) this.#recordFailure(m, err)
       throw err
     } finally {
@@ -368,7 +294,8 @@ export class CertificateManager {
   /**
    * Issues and stores under the name's storage lock. Unless forced, first re-reads storage after
    * getting the lock (the Storage.lock contract): when another instance renewed the certificate
-   * meanwhile, that one is `adopted` instead of issuing again.
+   * meanwhile, that one is `adopted` instead of issuing again. `replaces` is the old CertID
+   * (RFC 9773 §5), which issuers without ARI ignore.
    */
   async #issueLocked(
     m: Managed,
@@ -381,58 +308,42 @@ export class CertificateManager {
       signal,
     })
     try {
+      const current = m.schedule.served
       if (!force) {
-        const stored = await this.#loadStored(m, signal)
+        const stored = await this.#loadStored(m)
         const now = new Date(this.#clock.now())
-        if (stored && stored.serialHex !== m.served?.serialHex && !needsRenewal(stored, now)) {
+        if (stored && stored.serialHex !== current?.serialHex && !needsRenewal(stored, now)) {
           return { served: stored, adopted: true }
         }
       }
-      const replaces = m.served?.certId
-      const pair = await this.#issuer.issue(m.identifiers, {
-        ...optional('replaces', replaces),
-        signal,
-      })
-      const served = inspectCertificate(pair.certificatePem, pair.privateKeyPem, this.#issuer.key)
-      await saveCertificate(this.#storage, {
-        meta: describeCertificate(pair.certificatePem, {
-          name: m.name,
-          identifiers: m.identifiers,
-          directoryUrl: this.#issuer.key,
-          obtainedAt: new Date(this.#clock.now()),
-          orderUrl: '',
-          certificateUrl: '',
-          ...optional('certId', served.certId),
-        }),
-        certificatePem: served.certificatePem,
-        privateKeyPem: served.privateKeyPem,
-      })
-      return { served, adopted: false, ...optional('replaces', replaces) }
+      const replaces = optional('replaces', current?.certId)
+      const pair = await this.#issuer.issue(m.identifiers, { ...replaces, signal })
+      const served = await storeIssued(
+        this.#storage,
+        this.#issuer.key,
+        m.identifiers,
+        pair,
+        this.#clock.now(),
+      )
+      return { served, adopted: false, ...replaces }
     } finally {
       await lock.release().catch(() => {})
     }
   }
 
-  /** The stored certificate for `m` when it is usable now (parses, matches its key, not expired). */
-  async #loadStored(m: Managed, signal: AbortSignal): Promise<ServedCertificate | undefined> {
-    const stored = await loadCertificate(this.#storage, this.#issuer.key, m.name)
-    if (signal.aborted) throw new AbortedError(signal.reason)
-    if (stored === undefined) return undefined
-    let served: ServedCertificate
-    try {
-      served = inspectCertificate(stored.certificatePem, stored.privateKeyPem, stored.keys.cert)
-    } catch {
-      return undefined // corrupt or mismatched: issue a new one, which overwrites it
-    }
-    return served.notAfter.getTime() > this.#clock.now() ? served : undefined
+  #loadStored(m: Managed): Promise<ServedCertificate | undefined> {
+    return loadServable(this.#storage, this.#issuer.key, m.name, this.#clock.now())
   }
 
+  /** Swaps the served certificate in the cache (one entry id per name), then tells everyone. */
   #publish(
     m: Managed,
     served: ServedCertificate,
-    event:
-      | { type: 'loaded' | 'obtained' }
-      | { type: 'renewed'; previous: CertificateSummary; replaces?: string },
+    issued: boolean,
+    event: DistributiveOmit<
+      Extract<ManagerEvent, { type: 'loaded' | 'obtained' | 'renewed' }>,
+      'name' | 'at' | 'certificate'
+    >,
   ): void {
     this.#cache.set({
       id: this.#entryId(m),
@@ -442,39 +353,41 @@ export class CertificateManager {
       privateKeyPem: served.privateKeyPem,
       source: this.#issuer.source ?? 'acme',
     })
-    m.served = served
-    m.ari = undefined
-    m.ariCheckAt = 0
-    const at = renewalTime(served, { random: this.#random })
-    m.renewAt = at.at.getTime()
-    m.reason = at.reason
-    this.#emit({
-      ...event,
-      name: m.name,
-      at: new Date(this.#clock.now()),
-      certificate: summarize(served),
-    })
+    const now = this.#clock.now()
+    m.schedule.serve(served, now, issued)
+    this.#emit({ ...event, name: m.name, at: new Date(now), certificate: summarize(served) })
     for (const check of [...m.waiters]) check()
   }
 
   #recordFailure(m: Managed, err: unknown): void {
-    m.failures++
-    m.lastError = asError(err)
+    const error = err instanceof Error ? err : new Error(String(err))
     const now = this.#clock.now()
-    m.retryAt = now + retryDelay(m.failures)
+    const { attempt, nextAttempt } = m.schedule.fail(error, now)
     this.#emit({
       type: 'renewal_failed',
       name: m.name,
       at: new Date(now),
-      error: m.lastError,
-      attempt: m.failures,
-      nextAttempt: new Date(m.retryAt),
-      hasCertificate: m.served !== undefined,
+      error,
+      attempt,
+      nextAttempt: new Date(nextAttempt),
+      hasCertificate: m.schedule.served !== undefined,
+    })
+  }
+
+  #emitExpiring(m: Managed, now: number): void {
+    const served = m.schedule.served
+    if (served === undefined) return
+    this.#emit({
+      type: 'expiring_soon',
+      name: m.name,
+      at: new Date(now),
+      certificate: summarize(served),
     })
   }
 
   #servedEntry(m: Managed): CertEntry | undefined {
-    if (m.served === undefined || m.served.notAfter.getTime() <= this.#clock.now()) return undefined
+    const served = m.schedule.served
+    if (served === undefined || served.notAfter.getTime() <= this.#clock.now()) return undefined
     return this.#cache.get(this.#entryId(m))
   }
 
@@ -482,11 +395,16 @@ export class CertificateManager {
     return `managed:${this.#issuer.key}:${m.name}`
   }
 
+  #withStop(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([this.#stop.signal, signal]) : this.#stop.signal
+  }
+
   #get(name: string): Managed {
-    const m = typeof name === 'string' ? this.#managed.get(parseIdentifier(name).value) : undefined
+    const m = typeof name === 'string' ? this.#managed.get(managedKey(name)) : undefined
     if (m === undefined) {
+      const known = [...this.#managed.keys()].join(', ')
       throw new RangeError(
-        `${JSON.stringify(name)} is not managed here; manage it by listing it in names (${[...this.#managed.keys()].join(', ')})`,
+        `${JSON.stringify(name)} is not managed here; list it in names (managed: ${known})`,
       )
     }
     return m
@@ -501,15 +419,23 @@ export class CertificateManager {
   }
 }
 
-function notReady(m: Managed, timeoutMs: number): GatehouseError {
-  const last = m.lastError ? `; last error: ${m.lastError.message}` : ''
-  return new GatehouseError(
-    'ERR_TIMEOUT',
-    `no certificate for ${m.name} within ${timeoutMs} ms (${m.failures} failed attempts${last}); see status() or the renewal_failed events`,
-    m.lastError ? { cause: m.lastError } : {},
-  )
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** The map key of a name as given by a caller: its parsed form, or the raw string when invalid. */
+function managedKey(name: string): string {
+  try {
+    return parseIdentifier(name).value
+  } catch {
+    return name
+  }
 }
 
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err))
+function notReady(m: Managed, timeoutMs: number): GatehouseError {
+  const { lastError, failures } = m.schedule
+  const last = lastError ? `; last error: ${lastError.message}` : ''
+  return new GatehouseError(
+    'ERR_TIMEOUT',
+    `no certificate for ${m.name} within ${timeoutMs} ms (${failures} failed attempts${last}); see status() or the renewal_failed events`,
+    lastError ? { cause: lastError } : {},
+  )
 }
