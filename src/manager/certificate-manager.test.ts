@@ -361,6 +361,35 @@ test('ARI: renews inside the window with replaces; never sooner than the guard a
   }
 })
 
+test('a failed first issuance does not fail start(); it is retried a minute later', async (t) => {
+  const { clock, storage, issuer, cache } = await setup({ failOn: (n) => n === 1 })
+  const events: ManagerEvent[] = []
+  const manager = new CertificateManager({
+    storage,
+    issuer,
+    cache,
+    clock,
+    names: ['late.localhost'],
+    onEvent: (e) => events.push(e),
+  })
+  t.after(() => manager.stop())
+  await manager.start()
+  const waiting = manager.ready('late.localhost', { timeoutMs: 2 * 60_000 })
+  await idle(clock, 2)
+  const [failed] = events
+  assert.ok(failed?.type === 'renewal_failed')
+  assert.equal(failed.hasCertificate, false)
+  assert.equal(failed.nextAttempt.getTime() - failed.at.getTime(), MINUTE)
+  assert.equal(cache.lookup('late.localhost'), undefined)
+  await clock.advance(MINUTE)
+  const entry = await waiting
+  assert.equal(cache.lookup('late.localhost'), entry)
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['renewal_failed', 'obtained'],
+  )
+})
+
 test('ready() times out with ERR_TIMEOUT naming the last error; renewNow rejects with it', async (t) => {
   const { clock, storage, issuer, cache } = await setup({ failOn: () => true })
   const manager = new CertificateManager({ storage, issuer, cache, clock, names: ['x.localhost'] })
@@ -423,6 +452,8 @@ test('bad arguments are TypeError/RangeError naming the value', async () => {
     /unknown CertificateManager option "nmaes"/,
   )
   assert.throws(() => new CertificateManager({ ...base, maxConcurrentIssuance: 0 }), RangeError)
+  const keyless = { key: 'no url', issue: issuer.issue.bind(issuer) }
+  assert.throws(() => new CertificateManager({ ...base, issuer: keyless }), /issuer.key "no url"/)
   assert.throws(() => new CertificateManager({ ...base, names: ['bad name'] }), {
     code: 'ERR_INVALID_IDENTIFIER',
   })
