@@ -22,6 +22,7 @@ import {
   type ServedCertificate,
 } from './served-certificate.js'
 import { certificateKeys } from './storage-keys.js'
+import { waitFor } from './wait-for.js'
 
 export type { CertificateManagerOptions }
 export { MIN_RENEWAL_INTERVAL_MS } from './renewal-schedule.js'
@@ -143,29 +144,12 @@ export class CertificateManager {
     if (!(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
       throw new RangeError(`ready() timeoutMs ${timeoutMs} must be a finite number of ms >= 0`)
     }
-    const entry = this.#servedEntry(m)
-    if (entry !== undefined) return Promise.resolve(entry)
-    const signal = this.#withStop(options.signal)
-    if (signal.aborted) return Promise.reject(new AbortedError(signal.reason))
-    return new Promise<CertEntry>((resolve, reject) => {
-      const timer = new AbortController()
-      const finish = (settle: () => void): void => {
-        m.waiters.delete(check)
-        signal.removeEventListener('abort', onAbort)
-        timer.abort()
-        settle()
-      }
-      const check = (): void => {
-        const served = this.#servedEntry(m)
-        if (served !== undefined) finish(() => resolve(served))
-      }
-      const onAbort = (): void => finish(() => reject(new AbortedError(signal.reason)))
-      m.waiters.add(check)
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.#clock.sleep(timeoutMs, timer.signal).then(
-        () => finish(() => reject(notReady(m, timeoutMs))),
-        () => {},
-      )
+    return waitFor(() => this.#servedEntry(m), {
+      waiters: m.waiters,
+      clock: this.#clock,
+      timeoutMs,
+      signal: this.#withStop(options.signal),
+      onTimeout: () => notReady(m, timeoutMs),
     })
   }
 
