@@ -218,15 +218,23 @@ export class CertificateManager {
     }
   }
 
-  /** Sleeps on the clock; returns early (without error) when `renewNow` wakes the loop. */
+  /**
+   * Sleeps on the clock; returns early (without error) when `renewNow` wakes the loop, rejects when
+   * the manager stops. The stop signal is linked by hand rather than with `AbortSignal.any`, which
+   * would create a dependent signal per sleep for the life of the manager.
+   */
   async #sleep(m: Managed, ms: number): Promise<void> {
+    const stop = this.#stop.signal
     const wake = new AbortController()
+    const onStop = (): void => wake.abort(stop.reason)
+    stop.addEventListener('abort', onStop, { once: true })
     m.wake = wake
     try {
-      await this.#clock.sleep(ms, AbortSignal.any([this.#stop.signal, wake.signal]))
+      await this.#clock.sleep(ms, wake.signal)
     } catch (err) {
-      if (!wake.signal.aborted || this.#stop.signal.aborted) throw err
+      if (stop.aborted || !wake.signal.aborted) throw err
     } finally {
+      stop.removeEventListener('abort', onStop)
       m.wake = undefined
     }
   }
