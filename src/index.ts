@@ -54,3 +54,27 @@ export * from './issuance/dns/index.js'
 
 // Storage
 export * from './storage/index.js'
+
+// Certificate manager and servers
+export {
+  createServer,
+  type CreateServerOptions,
+  type GatehouseServer,
+} from './server/create-server.js'
+export {
+  HttpsServer,
+  type HttpsServerOptions,
+  type ListenerOptions,
+  type HstsOptions,
+} from './server/https-server.js'
+export { CertificateCache, type CertEntry, type CertSource } from './server/certificate-cache.js'
+export { CertificateSources, type CertificateLookup } from './server/certificate-sources.js'
+export { TLS_PROFILE } from './server/tls-profile.js'
+export { CertificateManager, type ManagedStatus } from './manager/certificate-manager.js'
+export type { ManagerEvent } from './manager/manager-events.js'
+export type { Issuer, IssuedPair, IssuerRenewalInfo } from './manager/issuer.js'
+export { AcmeIssuer } from './manager/acme-issuer.js'
+export { LocalCaIssuer } from './manager/local-ca-issuer.js'
+export { CertificateFolder, type FolderEvent } from './manager/certificate-folder.js'
+export { LocalCa, isLocalName } from './local-ca/index.js'
+export { Http01InProcessSolver, TlsAlpn01InProcessSolver } from './issuance/in-process-solvers.js'

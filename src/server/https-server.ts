@@ -15,7 +15,7 @@ import { GatehouseError } from '../errors.js'
 import { Http01Responder } from '../issuance/http-01-responder.js'
 import { closeServer, listen } from '../issuance/listener.js'
 import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
-import type { CertificateCache } from './certificate-cache.js'
+import type { CertificateLookup } from './certificate-sources.js'
 import { httpsRedirectTarget } from './redirect.js'
 import { TLS_PROFILE } from './tls-profile.js'
 
@@ -40,8 +40,13 @@ export type RequestHandler = (
 ) => void
 
 export interface HttpsServerOptions {
-  /** The certificates served, looked up synchronously by SNI name. */
-  cache: CertificateCache
+  /** The certificates served, looked up synchronously by SNI name (a CertificateCache or CertificateSources). */
+  cache: CertificateLookup
+  /**
+   * Served to clients that send no SNI (an IP address in the URL) and for names with no certificate,
+   * instead of failing the handshake. Default: none, so such handshakes fail.
+   */
+  defaultCertificate?: { certificatePem: string; privateKeyPem: string }
   https?: ListenerOptions
   http?: ListenerOptions
   /** HTTP-01 answers, shared with the issuance solvers. Default: a new responder. */
@@ -85,6 +90,12 @@ export class HttpsServer {
     this.#https = createSecureServer(
       {
         ...TLS_PROFILE,
+        ...(options.defaultCertificate
+          ? {
+              cert: options.defaultCertificate.certificatePem,
+              key: options.defaultCertificate.privateKeyPem,
+            }
+          : {}),
         allowHTTP1: true,
         ALPNCallback: ({ servername, protocols }) => this.#selectAlpn(servername, protocols),
         SNICallback: (servername, done) => this.#selectContext(servername, done),
@@ -150,12 +161,19 @@ export class HttpsServer {
     }
     if (ctx) return done(null, ctx)
     const wait = this.#options.waitForCertificate
-    if (!wait) return done(new Error(`no certificate for ${servername}`))
+    // With a default certificate, an unknown name gets it (the server's own context) rather than an alert.
+    if (!wait)
+      return done(
+        this.#options.defaultCertificate ? null : new Error(`no certificate for ${servername}`),
+      )
     const signal = AbortSignal.timeout(this.#options.certificateWaitMs ?? 10_000)
     wait(servername, signal).then(
       (ok) => {
         const later = ok ? this.#options.cache.contextFor(servername) : undefined
-        done(later ? null : new Error(`no certificate for ${servername}`), later)
+        const fallback = this.#options.defaultCertificate
+          ? null
+          : new Error(`no certificate for ${servername}`)
+        done(later ? null : fallback, later)
       },
       (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
     )

@@ -1,0 +1,37 @@
+import type { SecureContext } from 'node:tls'
+import type { CertEntry, CertificateCache } from './certificate-cache.js'
+
+/** What the HTTPS server asks for a certificate: synchronous, memory only (it runs in the handshake). */
+export interface CertificateLookup {
+  lookup(servername: string): CertEntry | undefined
+  contextFor(servername: string): SecureContext | undefined
+}
+
+/**
+ * Several caches asked in order of precedence, the first with a certificate for the name winning:
+ * explicit files, then the certificate folder, then managed (ACME or local CA) certificates. Within one
+ * cache an exact name beats a wildcard; across caches the order does, so a file put in place by an
+ * operator always overrides what Gatehouse obtained.
+ */
+export class CertificateSources implements CertificateLookup {
+  readonly #caches: readonly CertificateCache[]
+
+  constructor(caches: readonly CertificateCache[]) {
+    this.#caches = caches
+  }
+
+  lookup(servername: string): CertEntry | undefined {
+    for (const cache of this.#caches) {
+      const entry = cache.lookup(servername)
+      if (entry) return entry
+    }
+    return undefined
+  }
+
+  contextFor(servername: string): SecureContext | undefined {
+    for (const cache of this.#caches) {
+      if (cache.lookup(servername)) return cache.contextFor(servername)
+    }
+    return undefined
+  }
+}

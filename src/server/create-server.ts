@@ -1,0 +1,259 @@
+import { readFile } from 'node:fs/promises'
+import { homedir, hostname } from 'node:os'
+import { join } from 'node:path'
+import type { Clock } from '../clock.js'
+import { certificateMatchesKey, parseCertificate } from '../crypto/certificate.js'
+import { importPrivateKeyPem, type KeyType } from '../crypto/keys.js'
+import { GatehouseError } from '../errors.js'
+import type { ChallengeSolver } from '../issuance/challenge-solver.js'
+import { Http01InProcessSolver, TlsAlpn01InProcessSolver } from '../issuance/in-process-solvers.js'
+import { LocalCa } from '../local-ca/local-ca.js'
+import { isLocalName } from '../local-ca/name-constraints.js'
+import { CertificateFolder, type FolderEvent } from '../manager/certificate-folder.js'
+import { CertificateManager } from '../manager/certificate-manager.js'
+import type { ManagerEvent } from '../manager/manager-events.js'
+import { LocalCaIssuer } from '../manager/local-ca-issuer.js'
+import { resolveDirectoryUrl } from '../manager/ca-directories.js'
+import { FileStorage } from '../storage/file-storage.js'
+import type { Storage } from '../storage/storage.js'
+import { CertificateCache, type CertEntry } from './certificate-cache.js'
+import { CertificateSources } from './certificate-sources.js'
+import {
+  HttpsServer,
+  type HstsOptions,
+  type ListenerOptions,
+  type RequestHandler,
+} from './https-server.js'
+import { LazyAcmeIssuer } from './lazy-acme-issuer.js'
+import { createSelfSigned } from './self-signed.js'
+
+export interface CreateServerOptions {
+  /** Names to serve and manage. Default: the machine's hostname and `www.<hostname>`. */
+  domains?: string[]
+  /** ACME account contact. */
+  email?: string
+  /** The ACME CA for names that are not local (local names get local-CA certificates). */
+  acme?: {
+    /** `letsencrypt` (default), `letsencrypt-staging` or a directory URL. */
+    directory?: string
+    /** Path of a PEM to trust for the CA's own HTTPS (a test CA such as Pebble). */
+    caCert?: string
+    profile?: string
+    keyType?: KeyType
+    eab?: { kid: string; hmacKey: string }
+  }
+  /** Home folder: account, certificates, local CA. Default `~/.gatehouse` (or `GATEHOUSE_HOME`). */
+  home?: string
+  /** Storage instead of files under `home` (for a shared store). */
+  storage?: Storage
+  /** The certificate folder looked up by name; `false` turns the lookup off. Default `<home>/certificates`. */
+  certDir?: string | false
+  /** Certificate and key files served first, each for the names in its certificate. */
+  tlsFiles?: { cert: string; key: string }[]
+  https?: ListenerOptions
+  http?: ListenerOptions
+  hsts?: boolean | HstsOptions
+  clock?: Clock
+  onEvent?: (event: ManagerEvent | FolderEvent) => void
+}
+
+/** A running Gatehouse HTTPS server (see {@link createServer}). */
+export interface GatehouseServer {
+  listen(): Promise<void>
+  close(): Promise<void>
+  readonly httpsPort: number | undefined
+  readonly httpPort: number | undefined
+  /** The managers of ACME and local-CA certificates (for status and renewNow). */
+  readonly managers: readonly CertificateManager[]
+}
+
+/**
+ * Drop-in for `https.createServer(options, app)`: certificates from explicit files, the certificate
+ * folder, ACME (public names) or the local CA (local names), and a default certificate; served over
+ * HTTP/2 and HTTP/1.1, with HTTP redirected and challenges answered in-process.
+ */
+export async function createServer(
+  options: CreateServerOptions,
+  app: RequestHandler,
+): Promise<GatehouseServer> {
+  const home = options.home ?? process.env.GATEHOUSE_HOME ?? join(homedir(), '.gatehouse')
+  const storage = options.storage ?? new FileStorage({ root: home })
+  const domains = options.domains ?? defaultDomains()
+  const explicit = new CertificateCache()
+  for (const [i, pair] of (options.tlsFiles ?? []).entries())
+    explicit.set(await loadPair(pair, `file:${i}`))
+  const folderCache = new CertificateCache()
+  const folder =
+    options.certDir === false
+      ? undefined
+      : new CertificateFolder({
+          dir: options.certDir ?? join(home, 'certificates'),
+          cache: folderCache,
+          ...events(options),
+        })
+  await folder?.scan()
+  const managed = new CertificateCache()
+  const sources = new CertificateSources([explicit, folderCache, managed])
+  const local = domains.filter((d) => isLocalName(d))
+  const remote = domains.filter((d) => !isLocalName(d))
+  const ca =
+    local.length > 0 || remote.length === 0
+      ? await LocalCa.load(storage, clockOf(options))
+      : undefined
+  const defaultCertificate = folder?.defaultEntry ?? (await defaultPair(ca, remote))
+
+  const managers: CertificateManager[] = []
+  const waitForCertificate = async (name: string, signal: AbortSignal): Promise<boolean> => {
+    const owner = managers.find((m) => m.status().some((s) => s.name === name))
+    return owner
+      ? owner.ready(name, { signal }).then(
+          () => true,
+          () => false,
+        )
+      : false
+  }
+  const server = new HttpsServer(
+    {
+      cache: sources,
+      defaultCertificate,
+      waitForCertificate,
+      ...(options.https ? { https: options.https } : {}),
+      ...(options.http ? { http: options.http } : {}),
+      ...(options.hsts !== undefined ? { hsts: options.hsts } : {}),
+    },
+    app,
+  )
+  if (ca && local.length > 0) {
+    managers.push(
+      new CertificateManager({
+        storage,
+        issuer: new LocalCaIssuer(ca),
+        cache: managed,
+        names: local,
+        ...clockOf(options),
+        ...events(options),
+      }),
+    )
+  }
+  let acme: LazyAcmeIssuer | undefined
+  if (remote.length > 0) {
+    const solvers: ChallengeSolver[] = []
+    if (options.http?.port !== -1) solvers.push(new Http01InProcessSolver(server.http01))
+    if (options.https?.port !== -1) solvers.push(new TlsAlpn01InProcessSolver(server.tlsAlpn))
+    acme = new LazyAcmeIssuer({
+      storage,
+      directoryUrl: resolveDirectoryUrl(options.acme?.directory ?? 'letsencrypt'),
+      caCerts: options.acme?.caCert ? [await readCaFile(options.acme.caCert)] : [],
+      solvers,
+      ...(options.email ? { email: options.email } : {}),
+      ...(options.acme?.eab ? { eab: options.acme.eab } : {}),
+      ...(options.acme?.profile ? { profile: options.acme.profile } : {}),
+      ...(options.acme?.keyType ? { keyType: options.acme.keyType } : {}),
+    })
+    managers.push(
+      new CertificateManager({
+        storage,
+        issuer: acme,
+        cache: managed,
+        names: remote,
+        ...clockOf(options),
+        ...events(options),
+      }),
+    )
+  }
+  return {
+    get httpsPort() {
+      return server.httpsPort
+    },
+    get httpPort() {
+      return server.httpPort
+    },
+    managers,
+    async listen() {
+      await server.listen()
+      await folder?.watch()
+      // Managers load stored certificates, then obtain and renew in the background.
+      await Promise.all(managers.map((m) => m.start()))
+    },
+    async close() {
+      folder?.close()
+      await Promise.all(managers.map((m) => m.stop()))
+      await acme?.close()
+      await server.close()
+    },
+  }
+}
+
+function defaultDomains(): string[] {
+  const name = hostname().toLowerCase()
+  return name.includes('.') ? [name, `www.${name}`] : [name]
+}
+
+async function defaultPair(
+  ca: LocalCa | undefined,
+  remote: string[],
+): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  if (ca) {
+    const issued = await ca.issue(['localhost', '127.0.0.1', '::1'])
+    return { certificatePem: issued.leafPem, privateKeyPem: issued.privateKeyPem }
+  }
+  return createSelfSigned(
+    remote
+      .filter((d) => !d.startsWith('*.'))
+      .slice(0, 1)
+      .concat(['localhost']),
+  )
+}
+
+async function loadPair(pair: { cert: string; key: string }, id: string): Promise<CertEntry> {
+  let certificatePem: string
+  let privateKeyPem: string
+  try {
+    ;[certificatePem, privateKeyPem] = await Promise.all([
+      readFile(pair.cert, 'utf8'),
+      readFile(pair.key, 'utf8'),
+    ])
+  } catch (err) {
+    throw new GatehouseError(
+      'ERR_CONFIG',
+      `cannot read ${pair.cert} / ${pair.key}: ${(err as Error).message}`,
+      { cause: err },
+    )
+  }
+  const info = parseCertificate(certificatePem)
+  if (!certificateMatchesKey(certificatePem, importPrivateKeyPem(privateKeyPem))) {
+    throw new GatehouseError(
+      'ERR_CERTIFICATE',
+      `${pair.key} is not the key of ${pair.cert}; give the matching pair`,
+    )
+  }
+  return {
+    id,
+    names: [...info.dnsNames, ...info.ipAddresses],
+    notAfter: info.notAfter,
+    certificatePem,
+    privateKeyPem,
+    source: 'file',
+  }
+}
+
+async function readCaFile(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((err: Error) => {
+    throw new GatehouseError('ERR_CONFIG', `cannot read acme.caCert ${file}: ${err.message}`, {
+      cause: err,
+    })
+  })
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new GatehouseError('ERR_CONFIG', `acme.caCert ${file} holds no PEM certificate`)
+  return pem
+}
+
+function clockOf(options: CreateServerOptions): { clock?: Clock } {
+  return options.clock ? { clock: options.clock } : {}
+}
+
+function events(options: CreateServerOptions): {
+  onEvent?: (e: ManagerEvent | FolderEvent) => void
+} {
+  return options.onEvent ? { onEvent: options.onEvent } : {}
+}

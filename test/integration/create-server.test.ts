@@ -1,0 +1,174 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { LocalCa } from '../../src/local-ca/local-ca.js'
+import { createServer } from '../../src/server/create-server.js'
+import { MemoryStorage } from '../../src/storage/memory-storage.js'
+import { startPebble } from '../helpers/pebble.js'
+
+const run = promisify(execFile)
+
+/** curl's exit code and body: 0 ok, 60 certificate not trusted, 35 no TLS at all. */
+async function curl(args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run('curl', ['-s', '--max-time', '20', ...args])
+    return { code: 0, stdout }
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string }
+    return { code: e.code ?? -1, stdout: e.stdout ?? '' }
+  }
+}
+
+const app = (req: { url?: string | undefined }, res: { end(s: string): void }): void =>
+  res.end(`app ${req.url}`)
+
+test('createServer(): local names get local-CA certificates; no SNI gets the default; the folder and explicit files win', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-'))
+  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const server = await createServer(
+    {
+      domains: ['app.localhost', 'api.test'],
+      home,
+      https: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+    },
+    app,
+  )
+  await server.listen()
+  t.after(() => server.close())
+  const port = server.httpsPort ?? 0
+  const root = join(home, 'local-ca', 'root.crt')
+  const get = (name: string, cacert = root): Promise<{ code: number; stdout: string }> =>
+    curl([
+      '--resolve',
+      `${name}:${port}:127.0.0.1`,
+      '--cacert',
+      cacert,
+      `https://${name}:${port}/p?q=1`,
+    ])
+
+  assert.deepEqual(await get('app.localhost'), { code: 0, stdout: 'app /p?q=1' })
+  assert.deepEqual(await get('api.test'), { code: 0, stdout: 'app /p?q=1' })
+  const ip = await curl(['--cacert', root, `https://127.0.0.1:${port}/`])
+  assert.deepEqual(
+    ip,
+    { code: 0, stdout: 'app /' },
+    'a client with no SNI gets the default certificate',
+  )
+  assert.equal(
+    (await get('unknown.localhost')).code,
+    60,
+    'an unknown name gets the default certificate, which does not cover it',
+  )
+
+  // A certificate dropped into the certificate folder overrides the managed one, without a restart.
+  const other = await LocalCa.load(new MemoryStorage())
+  const otherRoot = join(home, 'other-root.pem')
+  writeFileSync(otherRoot, other.rootCertificatePem)
+  const issued = await other.issue(['app.localhost'])
+  mkdirSync(join(home, 'certificates'), { recursive: true })
+  writeFileSync(join(home, 'certificates', 'app.localhost.key'), issued.privateKeyPem)
+  writeFileSync(join(home, 'certificates', 'app.localhost.crt'), issued.leafPem + issued.chainPem)
+  let served = await get('app.localhost', otherRoot)
+  for (let i = 0; i < 60 && served.code !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    served = await get('app.localhost', otherRoot)
+  }
+  assert.equal(served.code, 0, 'the folder certificate is served')
+  assert.equal(
+    (await get('api.test', otherRoot)).code,
+    60,
+    'other names keep their managed certificate',
+  )
+})
+
+test('createServer(): explicit certificate files come first; a key that does not match is refused', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-'))
+  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const ca = await LocalCa.load(new MemoryStorage())
+  const issued = await ca.issue(['app.localhost'])
+  const wrong = await ca.issue(['x.localhost'])
+  writeFileSync(join(home, 'c.pem'), issued.leafPem + issued.chainPem)
+  writeFileSync(join(home, 'k.pem'), issued.privateKeyPem)
+  writeFileSync(join(home, 'wrong.pem'), wrong.privateKeyPem)
+  writeFileSync(join(home, 'root.pem'), ca.rootCertificatePem)
+  await assert.rejects(
+    createServer(
+      {
+        domains: ['app.localhost'],
+        home,
+        tlsFiles: [{ cert: join(home, 'c.pem'), key: join(home, 'wrong.pem') }],
+      },
+      app,
+    ),
+    {
+      code: 'ERR_CERTIFICATE',
+      message: new RegExp(`${join(home, 'wrong.pem')} is not the key of ${join(home, 'c.pem')}`),
+    },
+  )
+  const server = await createServer(
+    {
+      domains: ['app.localhost'],
+      home,
+      tlsFiles: [{ cert: join(home, 'c.pem'), key: join(home, 'k.pem') }],
+      https: { host: '127.0.0.1', port: 0 },
+      http: { port: -1 },
+    },
+    app,
+  )
+  await server.listen()
+  t.after(() => server.close())
+  const r = await curl([
+    '--resolve',
+    `app.localhost:${server.httpsPort}:127.0.0.1`,
+    '--cacert',
+    join(home, 'root.pem'),
+    `https://app.localhost:${server.httpsPort}/`,
+  ])
+  assert.equal(r.code, 0)
+})
+
+test('createServer(): a public name is obtained from the ACME CA (real Pebble) during the first handshake, HTTP redirects', async (t) => {
+  const pebble = await startPebble()
+  t.after(() => pebble.stop())
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-acme-'))
+  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const server = await createServer(
+    {
+      domains: ['shop.example.org'],
+      email: 'ops@example.test',
+      home,
+      acme: { directory: pebble.directoryUrl, caCert: pebble.listenerCaFile },
+      https: { host: '127.0.0.1', port: pebble.tlsPort },
+      http: { host: '127.0.0.1', port: pebble.httpPort },
+    },
+    app,
+  )
+  await server.listen()
+  t.after(() => server.close())
+  const rootFile = await pebble.rootFile(0)
+  const r = await curl([
+    '--resolve',
+    `shop.example.org:${pebble.tlsPort}:127.0.0.1`,
+    '--cacert',
+    rootFile,
+    `https://shop.example.org:${pebble.tlsPort}/hello`,
+  ])
+  assert.deepEqual(r, { code: 0, stdout: 'app /hello' })
+  const redirect = await curl([
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{redirect_url}',
+    '-H',
+    'Host: shop.example.org',
+    `http://127.0.0.1:${pebble.httpPort}/a?b=c`,
+  ])
+  assert.equal(redirect.stdout, `301 https://shop.example.org:${pebble.tlsPort}/a?b=c`)
+  const status = server.managers.flatMap((m) => m.status())
+  assert.equal(status.find((s) => s.name === 'shop.example.org')?.failures ?? 0, 0)
+})
