@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../clock.js'
@@ -26,6 +27,7 @@ import {
 } from './https-server.js'
 import { LazyAcmeIssuer } from './lazy-acme-issuer.js'
 import { createSelfSigned } from './self-signed.js'
+import { TicketKeyRing } from './ticket-keys.js'
 
 export interface CreateServerOptions {
   /** Names to serve and manage. Default: the machine's hostname and `www.<hostname>`. */
@@ -53,9 +55,24 @@ export interface CreateServerOptions {
   https?: ListenerOptions
   http?: ListenerOptions
   hsts?: boolean | HstsOptions
+  /**
+   * Offer HTTP/2 to clients that ask for it. Default true. Set `false` for Express (4 and 5), which
+   * breaks on Node's HTTP/2 compatibility objects: every client then gets HTTP/1.1.
+   */
+  http2?: boolean
   clock?: Clock
   onEvent?: (event: ManagerEvent | FolderEvent) => void
 }
+
+/**
+ * The app: any `(req, res)` handler; what it returns is ignored (Koa's and Hono's listeners return a
+ * promise and handle their own errors). Handlers typed for `node:http` only (Express, Fastify's
+ * `serverFactory` handler) are accepted as well; over HTTP/2 they get Node's compatibility objects,
+ * which most frameworks handle (Express does not: use `http2: false` for it).
+ */
+export type AppHandler =
+  | ((req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => unknown)
+  | ((req: IncomingMessage, res: ServerResponse) => unknown)
 
 /** A running Gatehouse HTTPS server (see {@link createServer}). */
 export interface GatehouseServer {
@@ -74,7 +91,7 @@ export interface GatehouseServer {
  */
 export async function createServer(
   options: CreateServerOptions,
-  app: RequestHandler,
+  app: AppHandler,
 ): Promise<GatehouseServer> {
   const home = options.home ?? process.env.GATEHOUSE_HOME ?? join(homedir(), '.gatehouse')
   const storage = options.storage ?? new FileStorage({ root: home })
@@ -102,6 +119,8 @@ export async function createServer(
       : undefined
   const defaultCertificate = folder?.defaultEntry ?? (await defaultPair(ca, remote))
 
+  // Session tickets that every server sharing this storage can decrypt (issue 3 §4).
+  const ticketKeys = new TicketKeyRing({ storage, ...clockOf(options) })
   const managers: CertificateManager[] = []
   const waitForCertificate = async (name: string, signal: AbortSignal): Promise<boolean> => {
     const owner = managers.find((m) => m.status().some((s) => s.name === name))
@@ -117,11 +136,14 @@ export async function createServer(
       cache: sources,
       defaultCertificate,
       waitForCertificate,
+      ticketKeys,
       ...(options.https ? { https: options.https } : {}),
       ...(options.http ? { http: options.http } : {}),
       ...(options.hsts !== undefined ? { hsts: options.hsts } : {}),
+      ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
     },
-    app,
+    // The same function is called with either kind of objects; the union is the honest type.
+    app as RequestHandler,
   )
   if (ca && local.length > 0) {
     managers.push(
@@ -170,6 +192,7 @@ export async function createServer(
     },
     managers,
     async listen() {
+      await ticketKeys.start()
       await server.listen()
       await folder?.watch()
       // Managers load stored certificates, then obtain and renew in the background.
@@ -180,6 +203,7 @@ export async function createServer(
       await Promise.all(managers.map((m) => m.stop()))
       await acme?.close()
       await server.close()
+      await ticketKeys.stop()
     },
   }
 }

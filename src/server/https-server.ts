@@ -17,6 +17,7 @@ import { closeServer, listen } from '../issuance/listener.js'
 import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
 import type { CertificateLookup } from './certificate-sources.js'
 import { httpsRedirectTarget } from './redirect.js'
+import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
 import { TLS_PROFILE } from './tls-profile.js'
 
 /** Where a listener binds. `port: 0` takes any free port; `port: -1` disables the listener. */
@@ -55,6 +56,13 @@ export interface HttpsServerOptions {
   tlsAlpn?: TlsAlpnResponder
   /** Send Strict-Transport-Security on HTTPS responses. Default off. */
   hsts?: boolean | HstsOptions
+  /**
+   * Offer HTTP/2 (ALPN `h2`, RFC 9113 §3.2). Default true. `false` selects only `http/1.1` (RFC 7301
+   * §3.2: the server picks from the client's list), so every request reaches the app as `node:http`
+   * objects: for apps that break on Node's HTTP/2 compatibility objects (Express 4 and 5 replace the
+   * request's prototype with one built on `http.IncomingMessage`).
+   */
+  http2?: boolean
   /** Hosts the HTTP listener redirects to HTTPS. Default: hosts the cache has a certificate for. */
   redirects?: (host: string) => boolean
   /**
@@ -64,6 +72,11 @@ export interface HttpsServerOptions {
   waitForCertificate?: (servername: string, signal: AbortSignal) => Promise<boolean>
   /** Milliseconds a handshake waits in `waitForCertificate`. Default 10 000. */
   certificateWaitMs?: number
+  /**
+   * Session-ticket keys shared with other servers (see TicketKeyRing), applied now and on every
+   * rotation. The caller starts and stops the ring. Default: Node's per-server random key.
+   */
+  ticketKeys?: TicketKeyRing
 }
 
 /**
@@ -82,6 +95,7 @@ export class HttpsServer {
   // ALPN callback and then the SNI callback for the same ClientHello with no other JavaScript in
   // between (test/integration/server.test.ts pins this order), so one slot is enough.
   #acmeTlsName: string | undefined
+  #unsubscribeTicketKeys: (() => void) | undefined
 
   constructor(options: HttpsServerOptions, app: RequestHandler) {
     this.#options = options
@@ -97,6 +111,7 @@ export class HttpsServer {
             }
           : {}),
         allowHTTP1: true,
+        ...(options.ticketKeys ? { sessionIdContext: TICKET_SESSION_ID_CONTEXT } : {}),
         ALPNCallback: ({ servername, protocols }) => this.#selectAlpn(servername, protocols),
         SNICallback: (servername, done) => this.#selectContext(servername, done),
       },
@@ -106,6 +121,9 @@ export class HttpsServer {
     this.#https.on('unknownProtocol', (socket) => socket.destroy())
     this.#https.on('tlsClientError', () => {})
     this.#http = createHttpServer((req, res) => this.#handleHttp(req, res))
+    this.#unsubscribeTicketKeys = options.ticketKeys?.subscribe((keys) =>
+      this.#https.setTicketKeys(keys),
+    )
   }
 
   /** The bound HTTPS port, once listening (undefined when disabled). */
@@ -134,6 +152,7 @@ export class HttpsServer {
   }
 
   async close(): Promise<void> {
+    this.#unsubscribeTicketKeys?.()
     await Promise.all([closeServer(this.#https), closeServer(this.#http)])
   }
 
@@ -143,7 +162,7 @@ export class HttpsServer {
       this.#acmeTlsName = servername
       return ACME_TLS_ALPN
     }
-    if (protocols.includes('h2')) return 'h2'
+    if (this.#options.http2 !== false && protocols.includes('h2')) return 'h2'
     if (protocols.includes('http/1.1')) return 'http/1.1'
     return undefined
   }
