@@ -12,6 +12,8 @@ declare -A need=(
   [nsupdate]=bind9-dnsutils
   [dig]=bind9-dnsutils
   [certutil]=libnss3-tools
+  [chromium]=chromium
+  [testssl]=testssl.sh
 )
 missing=()
 for cmd in "${!need[@]}"; do

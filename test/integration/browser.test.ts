@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type GatehouseServer } from '../../src/server/create-server.js'
+import type { RequestHandler } from '../../src/server/https-server.js'
 
 /**
  * What a browser sees (issue 3 §7): headless Chromium loads a page served with a local-CA certificate
@@ -107,6 +108,11 @@ describe('headless Chromium against createServer() with a local-CA certificate',
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'))
     gatehouseHome = join(work, 'gatehouse')
+    const app: RequestHandler = (req, res) => {
+      requests.push(`HTTP/${req.httpVersion} ${req.url}`)
+      res.setHeader('content-type', 'text/html; charset=utf-8')
+      res.end(`<!doctype html><title>t</title><p id="m">${MARKER} ${req.url}</p>`)
+    }
     server = await createServer(
       {
         domains: ['app.localhost'],
@@ -114,11 +120,7 @@ describe('headless Chromium against createServer() with a local-CA certificate',
         https: { host: '127.0.0.1', port: 0 },
         http: { port: -1 },
       },
-      (req, res) => {
-        requests.push(`HTTP/${req.httpVersion} ${req.url}`)
-        res.setHeader('content-type', 'text/html; charset=utf-8')
-        res.end(`<!doctype html><title>t</title><p id="m">${MARKER} ${req.url}</p>`)
-      },
+      app,
     )
     await server.listen()
     url = `https://app.localhost:${server.httpsPort}/hello?q=1`
