@@ -8,7 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { getRequestListener } from '@hono/node-server'
 import express from 'express'
@@ -170,3 +170,15 @@ for (const [name, framework] of Object.entries(frameworks)) {
     }
   })
 }
+
+test('the examples in examples/ type-check against the package as users import it (gatehouse)', async () => {
+  // From build/test/integration back to the repository root.
+  const root = resolve(import.meta.dirname, '..', '..', '..')
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  const project = join(root, 'examples', 'tsconfig.json')
+  const result = await run(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: root }).then(
+    () => ({ ok: true, output: '' }),
+    (err: Error & { stdout?: string }) => ({ ok: false, output: err.stdout || err.message }),
+  )
+  assert.deepEqual(result, { ok: true, output: '' })
+})
