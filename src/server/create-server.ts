@@ -193,7 +193,10 @@ export async function createServer(
     managers,
     async listen() {
       await ticketKeys.start()
-      await server.listen()
+      await server.listen().catch(async (err: unknown) => {
+        await ticketKeys.stop()
+        throw err
+      })
       await folder?.watch()
       // Managers load stored certificates, then obtain and renew in the background.
       await Promise.all(managers.map((m) => m.start()))
