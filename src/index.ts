@@ -58,6 +58,7 @@ export * from './storage/index.js'
 // Certificate manager and servers
 export {
   createServer,
+  type AppHandler,
   type CreateServerOptions,
   type GatehouseServer,
 } from './server/create-server.js'
