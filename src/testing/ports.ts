@@ -10,17 +10,27 @@ import { randomInt } from 'node:crypto'
 const LOW = 10_000
 const HIGH = 32_000
 const MAX_ATTEMPTS = 50
+// Test files run in parallel processes that each pick ports and bind them later: a slice of the range
+// per process (by pid) keeps two processes from choosing the same port between check and bind.
+const SLICE = 1_000
+const SLICES = Math.floor((HIGH - LOW) / SLICE)
+const sliceLow = LOW + (process.pid % SLICES) * SLICE
+// Ports handed out by this process, never handed out twice (a fixture binds them later).
+const given = new Set<number>()
 
 /** A loopback port that is free for TCP (and, with `udp`, for UDP too) at the time of the call. */
 export async function freePort(options: { udp?: boolean; host?: string } = {}): Promise<number> {
   const host = options.host ?? '127.0.0.1'
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const port = randomInt(LOW, HIGH)
-    if (!(await tcpFree(port, host))) continue
+    const port = randomInt(sliceLow, sliceLow + SLICE)
+    if (given.has(port) || !(await tcpFree(port, host))) continue
     if (options.udp && !(await udpFree(port, host))) continue
+    given.add(port)
     return port
   }
-  throw new Error(`no free loopback port between ${LOW} and ${HIGH} after ${MAX_ATTEMPTS} attempts`)
+  throw new Error(
+    `no free loopback port between ${sliceLow} and ${sliceLow + SLICE} after ${MAX_ATTEMPTS} attempts`,
+  )
 }
 
 function tcpFree(port: number, host: string): Promise<boolean> {
