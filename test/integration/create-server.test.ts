@@ -1,27 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { createServer } from '../../src/server/create-server.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { startPebble } from '../helpers/pebble.js'
-
-const run = promisify(execFile)
-
-/** curl's exit code and body: 0 ok, 60 certificate not trusted, 35 no TLS at all. */
-async function curl(args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await run('curl', ['-s', '--max-time', '20', ...args])
-    return { code: 0, stdout }
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string }
-    return { code: e.code ?? -1, stdout: e.stdout ?? '' }
-  }
-}
+import { curl } from '../helpers/curl.js'
 
 const app = (req: { url?: string | undefined }, res: { end(s: string): void }): void =>
   res.end(`app ${req.url}`)

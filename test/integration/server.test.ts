@@ -6,7 +6,6 @@ import { request } from 'node:http'
 import { createServer as createTlsServer, connect, createSecureContext } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { AcmeClient } from '../../src/acme/client.js'
 import { generateKey } from '../../src/crypto/keys.js'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
@@ -20,18 +19,7 @@ import { CertificateCache } from '../../src/server/certificate-cache.js'
 import { HttpsServer } from '../../src/server/https-server.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { startPebble } from '../helpers/pebble.js'
-
-const run = promisify(execFile)
-
-async function curl(args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await run('curl', ['-s', '--max-time', '5', ...args])
-    return { code: 0, stdout }
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string }
-    return { code: e.code ?? -1, stdout: e.stdout ?? '' }
-  }
-}
+import { curl } from '../helpers/curl.js'
 
 function httpGet(
   port: number,
