@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CertificateFolder } from '../src/manager/certificate-folder.js'
-import { CertificateCache } from '../src/server/certificate-cache.js'
+import { CertificateCache } from '../src/tls/certificate-cache.js'
 import { certificateSet } from './lib/tls-peers.js'
 
 const { values } = parseArgs({

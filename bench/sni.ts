@@ -14,7 +14,7 @@
 import { createSecureContext } from 'node:tls'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { CertificateCache } from '../src/server/certificate-cache.js'
+import { CertificateCache } from '../src/tls/certificate-cache.js'
 import { markdownTable, median } from './lib/stats.js'
 
 /** Fewer runs than this give no meaningful median. */

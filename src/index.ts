@@ -68,9 +68,9 @@ export {
   type ListenerOptions,
   type HstsOptions,
 } from './server/https-server.js'
-export { CertificateCache, type CertEntry, type CertSource } from './server/certificate-cache.js'
+export { CertificateCache, type CertEntry, type CertSource } from './tls/certificate-cache.js'
 export { CertificateSources, type CertificateLookup } from './server/certificate-sources.js'
-export { TLS_PROFILE } from './server/tls-profile.js'
+export { TLS_PROFILE } from './tls/tls-profile.js'
 export { CertificateManager, type ManagedStatus } from './manager/certificate-manager.js'
 export type { ManagerEvent } from './manager/manager-events.js'
 export type { Issuer, IssuedPair, IssuerRenewalInfo } from './manager/issuer.js'

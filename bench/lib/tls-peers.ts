@@ -183,7 +183,7 @@ function nodeScript(kind: PeerKind, o: PeerOptions): string {
     ],
     'gatehouse-cache': [
       `import { readFile } from 'node:fs/promises'`,
-      `import { CertificateCache } from ${JSON.stringify(moduleUrl('server/certificate-cache.js'))}`,
+      `import { CertificateCache } from ${JSON.stringify(moduleUrl('tls/certificate-cache.js'))}`,
       `import { HttpsServer } from ${JSON.stringify(moduleUrl('server/https-server.js'))}`,
       `const cache = new CertificateCache(), dir = ${JSON.stringify(o.certs.dir)}`,
       `const notAfter = new Date(Date.now() + 86400000)`,

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
 import { canonicalIp } from '../crypto/ip.js'
-import type { CertEntry, CertificateCache } from '../server/certificate-cache.js'
+import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 
 /** What happened to a file pair in the certificate folder. */
 export type FolderEvent =

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js'
-import type { CertificateCache } from '../server/certificate-cache.js'
+import type { CertificateCache } from '../tls/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
 import type { Issuer } from './issuer.js'
 import type { ManagerEvent } from './manager-events.js'

@@ -1,5 +1,5 @@
 import type { SecureContext } from 'node:tls'
-import type { CertEntry, CertificateCache } from './certificate-cache.js'
+import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 
 /** What the HTTPS server asks for a certificate: synchronous, memory only (it runs in the handshake). */
 export interface CertificateLookup {

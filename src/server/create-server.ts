@@ -17,7 +17,7 @@ import { LocalCaIssuer } from '../manager/local-ca-issuer.js'
 import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { FileStorage } from '../storage/file-storage.js'
 import type { Storage } from '../storage/storage.js'
-import { CertificateCache, type CertEntry } from './certificate-cache.js'
+import { CertificateCache, type CertEntry } from '../tls/certificate-cache.js'
 import { CertificateSources } from './certificate-sources.js'
 import {
   HttpsServer,

@@ -18,7 +18,7 @@ import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-respond
 import type { CertificateLookup } from './certificate-sources.js'
 import { httpsRedirectTarget } from './redirect.js'
 import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
-import { TLS_PROFILE } from './tls-profile.js'
+import { TLS_PROFILE } from '../tls/tls-profile.js'
 
 /** Where a listener binds. `port: 0` takes any free port; `port: -1` disables the listener. */
 export interface ListenerOptions {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parseCertificate } from '../../src/crypto/certificate.js'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { CertificateFolder, type FolderEvent } from '../../src/manager/certificate-folder.js'
-import { CertificateCache } from '../../src/server/certificate-cache.js'
+import { CertificateCache } from '../../src/tls/certificate-cache.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { FakeClock } from '../../src/testing/fake-clock.js'
 

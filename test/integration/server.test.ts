@@ -15,7 +15,7 @@ import {
 } from '../../src/issuance/in-process-solvers.js'
 import { parseIdentifiers } from '../../src/issuance/identifiers.js'
 import { obtain } from '../../src/issuance/obtain.js'
-import { CertificateCache } from '../../src/server/certificate-cache.js'
+import { CertificateCache } from '../../src/tls/certificate-cache.js'
 import { HttpsServer } from '../../src/server/https-server.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { startPebble } from '../helpers/pebble.js'

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { connect, type SecureVersion } from 'node:tls'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
-import { CertificateCache } from '../../src/server/certificate-cache.js'
+import { CertificateCache } from '../../src/tls/certificate-cache.js'
 import { HttpsServer } from '../../src/server/https-server.js'
 import { TicketKeyRing } from '../../src/server/ticket-keys.js'
 import { FileStorage } from '../../src/storage/file-storage.js'
@@ -196,7 +196,7 @@ function childServer(root: string, files: string): string {
     JSON.stringify(fileURLToPath(new URL(`../../src/${p}`, import.meta.url)))
   return `
     import { readFileSync } from 'node:fs'
-    const { CertificateCache } = await import(${src('server/certificate-cache.js')})
+    const { CertificateCache } = await import(${src('tls/certificate-cache.js')})
     const { HttpsServer } = await import(${src('server/https-server.js')})
     const { TicketKeyRing } = await import(${src('server/ticket-keys.js')})
     const { FileStorage } = await import(${src('storage/file-storage.js')})
