@@ -1,4 +1,7 @@
 import { GatehouseError } from '../errors.js'
+import { suggest } from '../_internal/suggest.js'
+
+export { suggest }
 
 /** How one flag is read. Every flag also comes from the environment as `GATEHOUSE_<NAME>`. */
 export interface FlagSpec {
@@ -135,38 +138,6 @@ function convert(spec: FlagSpec, raw: string, where: string): string | boolean |
     )
   }
   return raw
-}
-
-/** `; did you mean --http-port?` when a known name is close (edit distance ≤ 2, or a prefix of 3+). */
-export function suggest(input: string, known: readonly string[], prefix = '--'): string {
-  let best: string | undefined
-  let bestDistance = 3
-  for (const k of known) {
-    const d = k.startsWith(input) && input.length >= 3 ? 1 : editDistance(input, k)
-    if (d < bestDistance) {
-      best = k
-      bestDistance = d
-    }
-  }
-  return best ? `; did you mean ${prefix}${best}?` : ''
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] ?? 0
-      row[j] = Math.min(
-        (row[j] ?? 0) + 1,
-        (row[j - 1] ?? 0) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-      prev = tmp
-    }
-  }
-  return row[b.length] ?? 0
 }
 
 /** Renders a --help text block for the flags. */

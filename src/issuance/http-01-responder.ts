@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { identifierKey } from './identifiers.js'
 import type { ChallengeContext } from './challenge-solver.js'
 
 /** RFC 8555 §8.3: the path prefix the CA fetches. */
@@ -73,5 +72,3 @@ export function stripPort(host: string): string {
   if (colon !== host.lastIndexOf(':')) return host // bare IPv6
   return colon >= 0 ? host.slice(0, colon) : host
 }
-
-export { identifierKey }

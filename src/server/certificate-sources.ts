@@ -29,8 +29,10 @@ export class CertificateSources implements CertificateLookup {
   }
 
   contextFor(servername: string): SecureContext | undefined {
+    // contextFor is undefined exactly when the cache has no entry: one lookup per cache.
     for (const cache of this.#caches) {
-      if (cache.lookup(servername)) return cache.contextFor(servername)
+      const context = cache.contextFor(servername)
+      if (context) return context
     }
     return undefined
   }

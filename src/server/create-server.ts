@@ -13,6 +13,9 @@ import { isLocalName } from '../local-ca/name-constraints.js'
 import { CertificateFolder, type FolderEvent } from '../manager/certificate-folder.js'
 import { CertificateManager } from '../manager/certificate-manager.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
+import type { Issuer } from '../manager/issuer.js'
+import { parseIdentifiers } from '../issuance/identifiers.js'
+import { suggest } from '../_internal/suggest.js'
 import { LocalCaIssuer } from '../manager/local-ca-issuer.js'
 import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { FileStorage } from '../storage/file-storage.js'
@@ -95,7 +98,9 @@ export async function createServer(
 ): Promise<GatehouseServer> {
   const home = options.home ?? process.env.GATEHOUSE_HOME ?? join(homedir(), '.gatehouse')
   const storage = options.storage ?? new FileStorage({ root: home })
-  const domains = options.domains ?? defaultDomains()
+  checkOptionKeys(options)
+  // Canonical names (lower case, A-labels, RFC 5952 IPs); a bad one is refused here, naming it.
+  const domains = parseIdentifiers(options.domains ?? defaultDomains()).map((id) => id.value)
   const explicit = new CertificateCache()
   for (const [i, pair] of (options.tlsFiles ?? []).entries())
     explicit.set(await loadPair(pair, `file:${i}`))
@@ -122,15 +127,19 @@ export async function createServer(
   // Session tickets that every server sharing this storage can decrypt (issue 3 §4).
   const ticketKeys = new TicketKeyRing({ storage, ...clockOf(options) })
   const managers: CertificateManager[] = []
-  const waitForCertificate = async (name: string, signal: AbortSignal): Promise<boolean> => {
-    const owner = managers.find((m) => m.status().some((s) => s.name === name))
-    return owner
-      ? owner.ready(name, { signal }).then(
-          () => true,
-          () => false,
-        )
-      : false
+  // Filled once the managers exist: the handshake path looks a name up here, never scans managers.
+  const owners = new Map<string, { manager: CertificateManager; name: string }>()
+  const waitForCertificate = async (servername: string, signal: AbortSignal): Promise<boolean> => {
+    const name = servername.toLowerCase().replace(/\.$/, '')
+    const dot = name.indexOf('.')
+    const owner = owners.get(name) ?? (dot > 0 ? owners.get(`*${name.slice(dot)}`) : undefined)
+    if (!owner) return false
+    return owner.manager.ready(owner.name, { signal }).then(
+      () => true,
+      () => false,
+    )
   }
+
   const server = new HttpsServer(
     {
       cache: sources,
@@ -145,18 +154,20 @@ export async function createServer(
     // The same function is called with either kind of objects; the union is the honest type.
     app as RequestHandler,
   )
-  if (ca && local.length > 0) {
-    managers.push(
-      new CertificateManager({
-        storage,
-        issuer: new LocalCaIssuer(ca),
-        cache: managed,
-        names: local,
-        ...clockOf(options),
-        ...events(options),
-      }),
-    )
+  const addManager = (issuer: Issuer, names: string[]): void => {
+    const manager = new CertificateManager({
+      storage,
+      issuer,
+      cache: managed,
+      names,
+      ...clockOf(options),
+      ...events(options),
+    })
+    managers.push(manager)
+    for (const name of names) owners.set(name, { manager, name })
   }
+  if (ca && local.length > 0) addManager(new LocalCaIssuer(ca), local)
+
   let acme: LazyAcmeIssuer | undefined
   if (remote.length > 0) {
     const solvers: ChallengeSolver[] = []
@@ -172,16 +183,7 @@ export async function createServer(
       ...(options.acme?.profile ? { profile: options.acme.profile } : {}),
       ...(options.acme?.keyType ? { keyType: options.acme.keyType } : {}),
     })
-    managers.push(
-      new CertificateManager({
-        storage,
-        issuer: acme,
-        cache: managed,
-        names: remote,
-        ...clockOf(options),
-        ...events(options),
-      }),
-    )
+    addManager(acme, remote)
   }
   return {
     get httpsPort() {
@@ -283,4 +285,34 @@ function events(options: CreateServerOptions): {
   onEvent?: (e: ManagerEvent | FolderEvent) => void
 } {
   return options.onEvent ? { onEvent: options.onEvent } : {}
+}
+
+const OPTION_KEYS: readonly string[] = [
+  'domains',
+  'email',
+  'acme',
+  'home',
+  'storage',
+  'certDir',
+  'tlsFiles',
+  'https',
+  'http',
+  'hsts',
+  'http2',
+  'clock',
+  'onEvent',
+]
+
+/** Unknown keys are refused with a suggestion: a typo (`domain`) must not silently change what is served. */
+function checkOptionKeys(options: CreateServerOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError("createServer() needs an options object, e.g. { domains: ['example.com'] }")
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      throw new TypeError(
+        `unknown createServer() option ${JSON.stringify(key)}${suggest(key, OPTION_KEYS, '')}; options are ${OPTION_KEYS.join(', ')}`,
+      )
+    }
+  }
 }

@@ -158,3 +158,19 @@ test('createServer(): a public name is obtained from the ACME CA (real Pebble) d
   const status = server.managers.flatMap((m) => m.status())
   assert.equal(status.find((s) => s.name === 'shop.example.org')?.failures ?? 0, 0)
 })
+
+test('createServer(): a misspelt option or a bad domain is refused before anything starts, naming it', async () => {
+  await assert.rejects(
+    createServer(
+      { domain: ['app.localhost'] } as unknown as Parameters<typeof createServer>[0],
+      app,
+    ),
+    (err: Error) =>
+      err instanceof TypeError &&
+      /unknown createServer\(\) option "domain"; did you mean domains\?/.test(err.message),
+  )
+  await assert.rejects(createServer({ domains: ['exa mple.com'], certDir: false }, app), {
+    code: 'ERR_INVALID_IDENTIFIER',
+    message: /invalid name "exa mple\.com"/,
+  })
+})
