@@ -10,7 +10,7 @@ import type { ChallengeSolver } from '../issuance/challenge-solver.js'
 import { Http01InProcessSolver, TlsAlpn01InProcessSolver } from '../issuance/in-process-solvers.js'
 import { LocalCa } from '../local-ca/local-ca.js'
 import { isLocalName } from '../local-ca/name-constraints.js'
-import { CertificateFolder, type FolderEvent } from '../manager/certificate-folder.js'
+import { CertificateFolder, DEFAULT_STEM, type FolderEvent } from '../manager/certificate-folder.js'
 import { CertificateManager } from '../manager/certificate-manager.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
 import type { Issuer } from '../manager/issuer.js'
@@ -97,19 +97,21 @@ export async function createServer(
   app: AppHandler,
 ): Promise<GatehouseServer> {
   const home = options.home ?? process.env.GATEHOUSE_HOME ?? join(homedir(), '.gatehouse')
-  const storage = options.storage ?? new FileStorage({ root: home })
   checkOptionKeys(options)
+  const storage = options.storage ?? new FileStorage({ root: home })
   // Canonical names (lower case, A-labels, RFC 5952 IPs); a bad one is refused here, naming it.
   const domains = parseIdentifiers(options.domains ?? defaultDomains()).map((id) => id.value)
   const explicit = new CertificateCache()
   for (const [i, pair] of (options.tlsFiles ?? []).entries())
     explicit.set(await loadPair(pair, `file:${i}`))
   const folderCache = new CertificateCache()
+  const certDir =
+    options.certDir === false ? undefined : (options.certDir ?? join(home, 'certificates'))
   const folder =
-    options.certDir === false
+    certDir === undefined
       ? undefined
       : new CertificateFolder({
-          dir: options.certDir ?? join(home, 'certificates'),
+          dir: certDir,
           cache: folderCache,
           ...events(options),
         })
@@ -122,7 +124,7 @@ export async function createServer(
     local.length > 0 || remote.length === 0
       ? await LocalCa.load(storage, clockOf(options))
       : undefined
-  const defaultCertificate = folder?.defaultEntry ?? (await defaultPair(ca, remote))
+  const defaultCertificate = folder?.defaultEntry ?? (await createDefault(ca, remote, certDir))
 
   // Session tickets that every server sharing this storage can decrypt (issue 3 §4).
   const ticketKeys = new TicketKeyRing({ storage, ...clockOf(options) })
@@ -216,6 +218,25 @@ export async function createServer(
 function defaultDomains(): string[] {
   const name = hostname().toLowerCase()
   return name.includes('.') ? [name, `www.${name}`] : [name]
+}
+
+/**
+ * Issue 3 §2: the default certificate is created on first need and saved in the certificate folder
+ * as default.crt/default.key (atomically, key 0600), so later starts serve the same one until it
+ * expires (the folder then refuses it and a new one is made).
+ */
+async function createDefault(
+  ca: LocalCa | undefined,
+  remote: string[],
+  certDir: string | undefined,
+): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  const pair = await defaultPair(ca, remote)
+  if (certDir !== undefined) {
+    const files = new FileStorage({ root: certDir })
+    await files.put(`${DEFAULT_STEM}.key`, pair.privateKeyPem, { private: true })
+    await files.put(`${DEFAULT_STEM}.crt`, pair.certificatePem)
+  }
+  return pair
 }
 
 async function defaultPair(

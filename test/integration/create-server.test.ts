@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
@@ -173,4 +173,28 @@ test('createServer(): a misspelt option or a bad domain is refused before anythi
     code: 'ERR_INVALID_IDENTIFIER',
     message: /invalid name "exa mple\.com"/,
   })
+})
+
+test('createServer(): the default certificate is saved in the certificate folder once and reused', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-default-'))
+  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const options = {
+    domains: ['app.localhost'],
+    home,
+    https: { host: '127.0.0.1', port: 0 },
+    http: { port: -1 },
+  }
+  const first = await createServer(options, app)
+  const crt = join(home, 'certificates', 'default.crt')
+  const saved = readFileSync(crt, 'utf8')
+  assert.match(saved, /BEGIN CERTIFICATE/)
+  assert.equal(statSync(join(home, 'certificates', 'default.key')).mode & 0o777, 0o600)
+  await first.close()
+  const second = await createServer(options, app)
+  await second.close()
+  assert.equal(
+    readFileSync(crt, 'utf8'),
+    saved,
+    'a second start serves the saved default, not a new one',
+  )
 })
