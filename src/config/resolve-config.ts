@@ -118,7 +118,9 @@ function checkKeys(t: Record<string, unknown>, prefix: string[], where: Where): 
     if (!known.includes(key)) where.unknownKey(key, known)
     if (full === 'site' || SETTINGS.some((s) => s.key === full)) continue
     if (!isTable(value))
-      return where.at(key).fail(`${show(value)} is not a table: write [${full}] and its keys below it`)
+      return where
+        .at(key)
+        .fail(`${show(value)} is not a table: write [${full}] and its keys below it`)
     checkKeys(value, [...prefix, key], where.at(key))
   }
 }
