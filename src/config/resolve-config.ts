@@ -64,7 +64,8 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   }
   const homeSetting = SETTINGS[0] as Setting
   // `$GATEHOUSE_HOME` in values means the resolved home, wherever it was set.
-  const homeTree = expandTree(tree, (n) => env[n], root)
+  const homeTree =
+    tree.home === undefined ? {} : expandTree({ home: tree.home }, (n) => env[n], root)
   defaults.home = settingValue(homeSetting, homeTree, env, flags, state, defaults).value as string
   const expanded = expandTree(tree, (n) => (n === 'GATEHOUSE_HOME' ? defaults.home : env[n]), root)
   const config = emptyConfig(options.file?.path)
