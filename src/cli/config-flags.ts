@@ -18,19 +18,21 @@ export const CONFIG_FLAGS: FlagSpecs = {
     value: 'FILE',
     help: 'the configuration file (default ./gatehouse.toml, if present)',
   },
-  ...Object.fromEntries(
-    SETTINGS.filter((s) => s.flag !== undefined).map((s) => [
-      s.flag,
-      {
-        type: s.type === bool ? 'boolean' : 'string',
-        ...(s.type === bool ? {} : { value: 'VALUE' }),
-        help: `${s.key}: ${s.help.replace(/`/g, '')}`,
-      },
-    ]),
-  ),
+  ...settingFlagSpecs(),
   json: { type: 'boolean', help: 'print JSON on stdout' },
   debug: { type: 'boolean', help: 'print stack traces' },
   help: { type: 'boolean', help: 'show this help' },
+}
+
+function settingFlagSpecs(): FlagSpecs {
+  const specs: FlagSpecs = {}
+  for (const s of SETTINGS) {
+    if (s.flag === undefined) continue
+    const help = `${s.key}: ${s.help.replace(/`/g, '')}`
+    specs[s.flag] =
+      s.type === bool ? { type: 'boolean', help } : { type: 'string', value: 'VALUE', help }
+  }
+  return specs
 }
 
 /**

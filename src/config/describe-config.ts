@@ -15,7 +15,7 @@ export function settingToToml(setting: Setting, resolved: ResolvedConfig): TomlO
   const value = setting.get
     ? setting.get(resolved.config)
     : setting.target && getPath(resolved.config, setting.target.split('.'))
-  return value === undefined ? undefined : (setting.type.format(value) as TomlOut | undefined)
+  return value === undefined ? undefined : setting.type.format(value)
 }
 
 /** The configuration as annotated TOML text. */

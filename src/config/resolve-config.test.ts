@@ -255,7 +255,7 @@ status = 418
     assert.equal(site?.accessLog, false)
     const [api, old, stat, teapot] = site?.routes ?? []
     assert.equal(api?.kind, 'proxy')
-    const p = api as ProxyRoute
+    const p = api
     assert.deepEqual(
       p.upstreams.map((u) => u.url),
       ['http://10.0.0.1', 'https://api.internal:8443/v1', 'http://[::1]:9000'],

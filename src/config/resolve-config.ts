@@ -89,7 +89,7 @@ interface Resolved {
 
 function parseToml(file: ConfigFile): Record<string, unknown> {
   try {
-    return parse(file.text) as Record<string, unknown>
+    return parse(file.text)
   } catch (err) {
     if (!(err instanceof TomlError)) throw err
     const first = err.message.split('\n')[0] ?? ''

@@ -44,8 +44,8 @@ export interface Setting {
   flag?: string
   /** False for settings that only the file sets (structured values). */
   env?: false
-  // The settings are heterogeneous; each one's type, default and target agree (checked by tests).
-  type: ValueType<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Each setting's own kind of value (the table is heterogeneous; tests check type and target agree). */
+  type: ValueType<unknown>
   /** Unset when undefined. */
   default?: (d: DefaultsInput) => unknown
   /** The default in words for the README. */
