@@ -1,7 +1,8 @@
-/** The structured setting values: HSTS, certificate files, worker count. */
+/** The setting values with rules of their own: ACME directory, HSTS, certificate files, workers, access log. */
+import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { formatDuration } from './duration.js'
 import type { TlsConfig } from './types.js'
-import { bool, duration, int, path, show, table, type ValueType } from './value-types.js'
+import { bool, duration, int, path, show, table, text, type ValueType } from './value-types.js'
 
 type Hsts = TlsConfig['hsts']
 
@@ -87,5 +88,28 @@ export const workers: ValueType<number> = {
       where.fail(`${show(raw)} is not allowed; give 1 to 1024 or "auto"`)
     return count.parse(raw, where)
   },
+  format: (v) => v,
+}
+
+/** `letsencrypt`, `letsencrypt-staging` or an https: directory URL, kept as written. */
+export const acmeDirectory: ValueType<string> = {
+  hint: 'letsencrypt, letsencrypt-staging or an https:// directory URL',
+  parse(raw, where) {
+    const value = text.parse(raw, where)
+    try {
+      resolveDirectoryUrl(value)
+    } catch (err) {
+      where.fail((err as Error).message)
+    }
+    return value
+  },
+  format: (v) => v,
+}
+
+/** `stdout`, `off` (or `false`), or a file path. */
+export const accessLog: ValueType<string> = {
+  hint: '"stdout", "off" or a file path',
+  parse: (raw, where) =>
+    raw === 'stdout' || raw === 'off' ? raw : raw === false ? 'off' : path.parse(raw, where),
   format: (v) => v,
 }

@@ -6,9 +6,8 @@
  */
 import { join } from 'node:path'
 import { KEY_TYPES } from '../crypto/keys.js'
-import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { parseDuration } from './duration.js'
-import { hsts, tlsFiles, workers } from './setting-types.js'
+import { accessLog, acmeDirectory, hsts, tlsFiles, workers } from './setting-types.js'
 import {
   bool,
   cidr,
@@ -56,20 +55,6 @@ export interface Setting {
   target?: string
   /** Reads the value back for `gatehouse config` when `target` alone cannot (derived settings). */
   get?: (c: GatehouseConfig) => unknown
-}
-
-const acmeDirectory: ValueType<string> = {
-  hint: 'letsencrypt, letsencrypt-staging or an https:// directory URL',
-  parse(raw, where) {
-    const value = text.parse(raw, where)
-    try {
-      resolveDirectoryUrl(value)
-    } catch (err) {
-      where.fail((err as Error).message)
-    }
-    return value
-  },
-  format: (v) => v,
 }
 
 const listener = (standardPort: number, embeddedPort: number, what: string): Setting[] => [
@@ -274,7 +259,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   {
     key: 'log.access_log',
     flag: 'access-log',
-    type: accessLog(),
+    type: accessLog,
     default: () => 'stdout',
     defaultText: '`stdout`',
     help: '`stdout`, `off` or a file path',
@@ -340,15 +325,6 @@ function limits(): Setting[] {
       target: 'server.limits.maxUrlBytes',
     },
   ]
-}
-
-function accessLog(): ValueType<string> {
-  return {
-    hint: '"stdout", "off" or a file path',
-    parse: (raw, where) =>
-      raw === 'stdout' || raw === 'off' ? raw : raw === false ? 'off' : path.parse(raw, where),
-    format: (v) => v,
-  }
 }
 
 /** `https.port` → `GATEHOUSE_HTTPS_PORT`; and the flag's own name (`GATEHOUSE_EMAIL`), as every CLI flag has. */
