@@ -152,6 +152,18 @@ export function forwardResponseHeaders(
   return out
 }
 
+/** A route's headersDown on an answer we made ourselves (static files, redirects, fixed responses). */
+export function applyHeaderOps(headers: string[], ops: CompiledHeaderOps): string[] {
+  if (ops === NO_HEADER_OPS) return headers
+  const out: string[] = []
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string
+    if (!ops.drop.has(name.toLowerCase())) out.push(name, headers[i + 1] as string)
+  }
+  for (const v of ops.add) out.push(v)
+  return out
+}
+
 /** Headers for an HTTP/2 `respond()`: an object, `set-cookie` kept as a list (RFC 9113 §8.2.3). */
 export function toHttp2Headers(
   flat: readonly string[],

@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import { constants, type ServerHttp2Stream } from 'node:http2'
-import { toHttp2Headers } from './forward-headers.js'
+import { applyHeaderOps, toHttp2Headers, type CompiledHeaderOps } from './forward-headers.js'
 
 export interface Reply {
   readonly proto: '1.1' | '2'
@@ -15,6 +15,8 @@ export interface Reply {
   readonly bytes: number
   /** Whether the response was fully handed to the connection. */
   readonly finished: boolean
+  /** The route's headersDown, applied by {@link head} (proxied answers apply it themselves). */
+  ops: CompiledHeaderOps | undefined
   /** Writes the status and headers; `close` asks an HTTP/1.1 connection to close after it. */
   head(status: number, headers: string[], close?: boolean): void
   /** False when the connection's buffer is full: wait for {@link onceDrain}. */
@@ -31,6 +33,7 @@ export class Http1Reply implements Reply {
   readonly proto = '1.1'
   status = 0
   bytes = 0
+  ops: CompiledHeaderOps | undefined
   readonly #res: ServerResponse
 
   constructor(res: ServerResponse) {
@@ -47,8 +50,9 @@ export class Http1Reply implements Reply {
 
   head(status: number, headers: string[], close = false): void {
     this.status = status
-    if (close) headers.push('connection', 'close')
-    this.#res.writeHead(status, headers)
+    const out = this.ops ? applyHeaderOps(headers, this.ops) : headers
+    if (close) out.push('connection', 'close')
+    this.#res.writeHead(status, out)
   }
 
   write(chunk: Buffer | string): boolean {
@@ -78,6 +82,7 @@ export class Http2Reply implements Reply {
   readonly proto = '2'
   status = 0
   bytes = 0
+  ops: CompiledHeaderOps | undefined
   readonly #stream: ServerHttp2Stream
   readonly #isHead: boolean
   #noBody = false
@@ -100,7 +105,8 @@ export class Http2Reply implements Reply {
     if (this.#stream.destroyed) return
     // RFC 9110 §6.4.1: no content in answers to HEAD, in 204 and in 304.
     this.#noBody = this.#isHead || status === 204 || status === 304
-    this.#stream.respond(toHttp2Headers(headers, status), { endStream: this.#noBody })
+    const out = this.ops ? applyHeaderOps(headers, this.ops) : headers
+    this.#stream.respond(toHttp2Headers(out, status), { endStream: this.#noBody })
   }
 
   write(chunk: Buffer | string): boolean {

@@ -39,7 +39,7 @@ export function checkHttp1Request(
       hosts++
       hostValue = raw[i + 1]
     } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-      te = te === undefined ? (raw[i + 1]) : `${te}, ${raw[i + 1]}`
+      te = te === undefined ? raw[i + 1] : `${te}, ${raw[i + 1]}`
     }
   }
   // RFC 9112 §3.2: exactly one Host; two could route on one and be read upstream from the other.
