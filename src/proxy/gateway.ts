@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
-import type { Duplex, Readable } from 'node:stream'
+import { PassThrough, type Duplex, type Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { accessLogEntry } from './access-log.js'
 import { ProxyExchange } from './proxy-exchange.js'
@@ -64,7 +64,7 @@ class ProxyGateway implements Gateway {
     const reply = new Http1Reply(res)
     const url = req.url ?? '/'
     const raw = req.rawHeaders
-    const refused = this.#limitsRefusal(url.length, raw.length / 2)
+    const refused = this.#limitsRefusal(url.length, raw)
     if (refused) return sendText(reply, refused.status, refused.message, { close: true })
     const checked = checkHttp1Request(url, raw, serverName(req.socket as TLSSocket))
     if (isRefusal(checked))
@@ -93,7 +93,7 @@ class ProxyGateway implements Gateway {
     const reply = new Http2Reply(stream, method)
     const path = first(headers[':path'])
     const raw = flatten(headers)
-    const refused = this.#limitsRefusal(path?.length ?? 0, raw.length / 2)
+    const refused = this.#limitsRefusal(path?.length ?? 0, raw)
     if (refused) return sendText(reply, refused.status, refused.message)
     // RFC 8441 extended CONNECT is not enabled; plain CONNECT tunnels are not offered.
     if (method === 'CONNECT') return sendText(reply, 501, 'CONNECT is not supported\n')
@@ -106,7 +106,7 @@ class ProxyGateway implements Gateway {
       method,
       rawHeaders: raw,
       headers,
-      body: stream.endAfterHeaders ? null : stream,
+      body: stream.endAfterHeaders ? null : readableSide(stream),
       contentLength: cl === undefined ? undefined : Number(cl),
       peer: peerOf(stream.session?.socket?.remoteAddress),
       version: '2',
@@ -145,15 +145,21 @@ class ProxyGateway implements Gateway {
     await Promise.all(states.map(closeRouteState))
   }
 
+  /** RFC 9110 §15.5.15 (414) and RFC 6585 §5 (431); the parser's own bound is looser, see front. */
   #limitsRefusal(
     urlLength: number,
-    headerCount: number,
+    raw: readonly string[],
   ): { status: number; message: string } | undefined {
-    const { maxUrlBytes, maxHeaderCount } = this.#limits
+    const { maxUrlBytes, maxHeaderCount, maxHeaderBytes } = this.#limits
     if (urlLength > maxUrlBytes)
       return { status: 414, message: `request-target longer than ${maxUrlBytes} bytes\n` }
-    if (headerCount > maxHeaderCount)
+    if (raw.length / 2 > maxHeaderCount)
       return { status: 431, message: `more than ${maxHeaderCount} header fields\n` }
+    let bytes = 0
+    // Each field as on the wire: name, ": ", value, CRLF.
+    for (let i = 0; i < raw.length; i++) bytes += (raw[i] as string).length + 2
+    if (bytes > maxHeaderBytes)
+      return { status: 431, message: `request header fields larger than ${maxHeaderBytes} bytes\n` }
     return undefined
   }
 
@@ -213,6 +219,16 @@ class ProxyGateway implements Gateway {
 }
 
 function noop(): void {}
+
+/**
+ * The request body of an HTTP/2 stream as a readable of its own: undici destroys a request body
+ * stream once it has sent it, and destroying the Http2Stream itself would end the response too.
+ */
+function readableSide(stream: ServerHttp2Stream): Readable {
+  const body = new PassThrough()
+  stream.pipe(body)
+  return body
+}
 
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v
