@@ -54,7 +54,7 @@ export function attachGateway(
     onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
   )
   server.on('stream', (stream, headers) => gateway.handleStream(stream, headers))
-  server.on('upgrade', (req, socket: Duplex, head: Buffer) =>
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     gateway.handleUpgrade(req, socket, head),
   )
   server.on('clientError', (err: Error, socket: Duplex) => onClientError(err, socket, limits))

@@ -270,7 +270,7 @@ export function rawTls(
     const timer = setTimeout(() => finish(false), waitMs)
     socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
     socket.on('close', () => finish(true))
-    socket.on('error', (err) => {
+    socket.on('error', (err: Error) => {
       if (!done && text === '') {
         done = true
         clearTimeout(timer)

@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { curl } from '../helpers/curl.js'
 import {
   proxyRoute,
@@ -154,9 +157,6 @@ describe('proxy: forwarding over HTTP/1.1 and HTTP/2 (curl)', () => {
   })
 
   test('request and response bodies stream through (8 MiB each way, both protocols)', async () => {
-    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs')
-    const { join } = await import('node:path')
-    const { tmpdir } = await import('node:os')
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-body-'))
     const file = join(dir, 'body')
     writeFileSync(file, Buffer.alloc(8 * 1024 * 1024, 7))
