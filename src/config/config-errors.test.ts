@@ -321,3 +321,26 @@ for (const c of CASES) {
     )
   })
 }
+
+test('config error: a listener host with a port, and an on-demand name that is not one', () => {
+  const resolve = (text: string) => () =>
+    resolveConfig({ ...BASE, file: { name: 'g.toml', path: '/g.toml', text } })
+  assert.throws(resolve('[https]\nhost = "0.0.0.0:443"\n'), {
+    message:
+      '`https.host` at g.toml:2: "0.0.0.0:443" is not an IP address or host name (give the port as `port`)',
+  })
+  assert.throws(resolve('[tls.on_demand]\nallow = ["*.example.com", "*bad.example.com"]\n'), {
+    message: /^`tls\.on_demand\.allow\[1\]` at g\.toml:2: invalid name "\*bad\.example\.com"/,
+  })
+  assert.deepEqual(
+    resolveConfig({
+      ...BASE,
+      file: {
+        name: 'g.toml',
+        path: '/g.toml',
+        text: '[https]\nhost = "[::]"\n[tls.on_demand]\nallow = "*.Example.com"\n',
+      },
+    }).config.tls.onDemand,
+    { allow: ['*.example.com'] },
+  )
+})

@@ -13,8 +13,10 @@ import {
   cidr,
   duration,
   email,
+  hostName,
   int,
   list,
+  listenHost,
   oneOf,
   path,
   port,
@@ -61,7 +63,7 @@ const listener = (standardPort: number, embeddedPort: number, what: string): Set
   {
     key: `${what}.host`,
     flag: `${what}-host`,
-    type: text,
+    type: listenHost,
     default: (d) => (d.embedded ? '127.0.0.1' : '0.0.0.0'),
     defaultText: '`0.0.0.0` (`127.0.0.1` embedded)',
     help: `address the ${what.toUpperCase()} listener binds`,
@@ -189,7 +191,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   {
     key: 'tls.on_demand.allow',
     flag: 'on-demand-allow',
-    type: list(text),
+    type: list(hostName),
     defaultText: 'none',
     help: 'names (`*.example.com`) whose certificates are obtained at the first handshake',
     target: 'tls.onDemand.allow',
