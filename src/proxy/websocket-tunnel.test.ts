@@ -102,17 +102,24 @@ interface Inbox {
 
 function inbox(ws: WebSocket): Inbox {
   const queue: RawData[] = []
-  const waiting: Array<(data: RawData) => void> = []
+  const waiting: Array<{ resolve: (data: RawData) => void; reject: (err: Error) => void }> = []
+  let closed = false
   ws.on('message', (data) => {
-    const resolve = waiting.shift()
-    if (resolve) resolve(data)
+    const waiter = waiting.shift()
+    if (waiter) waiter.resolve(data)
     else queue.push(data)
+  })
+  // A test waiting for a message fails at once when the connection closes instead of hanging.
+  ws.on('close', (code) => {
+    closed = true
+    for (const waiter of waiting.splice(0))
+      waiter.reject(new Error(`closed (${code}) before a message`))
   })
   const next = (): Promise<RawData> => {
     const data = queue.shift()
-    return data === undefined
-      ? new Promise((resolve) => waiting.push(resolve))
-      : Promise.resolve(data)
+    if (data !== undefined) return Promise.resolve(data)
+    if (closed) return Promise.reject(new Error('closed before a message'))
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }))
   }
   const text = async (): Promise<string> => {
     const data = await next()
@@ -336,13 +343,15 @@ test('a tunnel with traffic outlives its idle timeout, whichever side sends', as
   assert.equal(ws.readyState, WebSocket.OPEN)
 })
 
-test('the HTTP server socket timeout does not apply to a tunnel (no hidden idle limit)', async (t) => {
+test('a keep-alive socket timeout set by the HTTP server does not apply to a tunnel (no hidden limit)', async (t) => {
   const up = await echoUpstream(t)
   const proxy = await tunnelProxy(
     t,
     upstreamFor(t, `http://127.0.0.1:${up.port}`),
     { idleTimeoutMs: 10_000 },
-    (server) => server.setTimeout(200),
+    // As a server enforcing a keep-alive idle limit on its sockets would: 200 ms, then destroy.
+    (server) =>
+      server.on('connection', (socket: Socket) => socket.setTimeout(200, () => socket.destroy())),
   )
   const { ws, messages } = await open(proxy.url)
   t.after(() => ws.terminate())
