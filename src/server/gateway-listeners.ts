@@ -35,7 +35,8 @@ export function gatewayServerOptions(limits: GatewayLimits): SecureServerOptions
   return {
     handshakeTimeout: limits.handshakeTimeoutMs,
     // RFC 9113 §6.5.2: advertised to clients; nghttp2 resets streams that exceed them.
-    maxHeaderListPairs: limits.maxHeaderCount + 8,
+    // Room above the count limit so the gateway answers 431 instead of nghttp2 resetting the stream.
+    maxHeaderListPairs: Math.max(128, limits.maxHeaderCount * 2),
     settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 250 },
   }
 }
@@ -49,10 +50,14 @@ export function attachGateway(
   // With the compatibility layer never installed, 'request' carries HTTP/1.1 requests only.
   const onRequest = (req: IncomingMessage, res: ServerResponse): void =>
     gateway.handleRequest(req, res)
-  server.on(
-    'request',
-    onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
-  )
+  const listener = onRequest as unknown as (
+    req: Http2ServerRequest,
+    res: Http2ServerResponse,
+  ) => void
+  server.on('request', listener)
+  // With a listener, Node leaves `Expect: 100-continue` to us: a body over the limit is refused
+  // before the client sends it (RFC 9110 §10.1.1); the gateway sends 100 once it accepts.
+  server.on('checkContinue', listener)
   server.on('stream', (stream, headers) => gateway.handleStream(stream, headers))
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     gateway.handleUpgrade(req, socket, head),
