@@ -69,7 +69,12 @@ class ProxyGateway implements Gateway {
     const raw = req.rawHeaders
     const refused = this.#limitsRefusal(url.length, raw)
     if (refused) return sendText(reply, refused.status, refused.message, { close: true })
-    const checked = checkHttp1Request(url, raw, serverName(req.socket as TLSSocket))
+    const checked = checkHttp1Request(
+      req.httpVersion,
+      url,
+      raw,
+      serverName(req.socket as TLSSocket),
+    )
     if (isRefusal(checked))
       return sendText(reply, checked.status, `${checked.message}\n`, { close: checked.close })
     const headers = req.headers

@@ -86,7 +86,7 @@ export function attachGateway(
 
 /** The status for an error node:http's parser raised on a connection, and a one-line reason. */
 export function clientErrorStatus(
-  err: { code?: string; rawPacket?: Buffer },
+  err: { code?: string; reason?: string; rawPacket?: Buffer },
   limits: GatewayLimits,
 ): [status: number, message: string] {
   switch (err.code) {
@@ -101,6 +101,9 @@ export function clientErrorStatus(
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return [408, `request head not received within ${limits.headerTimeoutMs} ms`]
     case 'HPE_INVALID_TRANSFER_ENCODING':
+      // llhttp uses this code for Transfer-Encoding with Content-Length too (RFC 9112 §6.3: 400).
+      if (err.reason?.includes('Content-Length'))
+        return [400, 'Content-Length together with Transfer-Encoding']
       // RFC 9112 §6.1: a coding we do not implement; only a final `chunked` frames a request body.
       return [501, 'Transfer-Encoding other than chunked is not supported']
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
@@ -126,7 +129,7 @@ const REASONS: Record<number, string> = {
 
 /** RFC 9112 §11.2: a request that cannot be framed is answered and the connection closed. */
 function onClientError(err: Error, socket: Duplex, limits: GatewayLimits): void {
-  const e = err as { code?: string; rawPacket?: Buffer }
+  const e = err as { code?: string; reason?: string; rawPacket?: Buffer }
   // A response already under way on this connection cannot be followed by another status line.
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (e.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
