@@ -68,8 +68,9 @@ export function checkManagerOptions(options: CertificateManagerOptions): void {
     throw new TypeError('CertificateManager option names must be a non-empty array of names')
   }
   for (const entry of options.names) {
-    const group = typeof entry === 'string' ? [entry] : entry
-    if (!Array.isArray(group) || group.length === 0 || group.some((n) => typeof n !== 'string')) {
+    const group: readonly unknown[] | undefined =
+      typeof entry === 'string' ? [entry] : Array.isArray(entry) ? entry : undefined
+    if (!group || group.length === 0 || group.some((n) => typeof n !== 'string')) {
       throw new TypeError(
         `CertificateManager names entry ${JSON.stringify(entry)} is neither a name nor a non-empty list of names`,
       )

@@ -28,10 +28,13 @@ class SwitchableIssuer implements Issuer {
     this.#inner = inner
   }
 
-  issue(ids: Identifier[], options: { replaces?: string; signal?: AbortSignal }) {
+  issue(
+    ids: Identifier[],
+    options: { replaces?: string; signal?: AbortSignal },
+  ): Promise<IssuedPair> {
     this.replaces.push(options.replaces)
     if (this.failing) return Promise.reject(new Error('the CA is down'))
-    return this.#inner.issue(ids, options) as Promise<IssuedPair>
+    return this.#inner.issue(ids, options)
   }
 
   renewalInfo(): Promise<IssuerRenewalInfo | undefined> {
