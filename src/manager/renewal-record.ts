@@ -34,8 +34,16 @@ export async function loadRenewalRecord(
   issuerKey: string,
   name: string,
 ): Promise<RenewalRecord | undefined> {
+  return readRenewalRecord(storage, certificateKeys(issuerKey, name).renewal)
+}
+
+/** The record stored at `key` (a `renewal.json`), or undefined when absent or unreadable. */
+export async function readRenewalRecord(
+  storage: Storage,
+  key: string,
+): Promise<RenewalRecord | undefined> {
   try {
-    const record = await readJson<RenewalRecord>(storage, certificateKeys(issuerKey, name).renewal)
+    const record = await readJson<RenewalRecord>(storage, key)
     return isRecord(record) ? record : undefined
   } catch (err) {
     // A damaged record only loses history shown to operators: never fail a listing for it.
