@@ -3,11 +3,10 @@ import {
   fileInventory,
   folderInventory,
   storedInventory,
-  type InventoryEntry,
 } from '../../manager/certificate-inventory.js'
-import type { NextRenewal } from '../../manager/next-renewal.js'
 import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedArgs } from '../args.js'
 import { COMMON_FLAGS, commonContext, str, type Io } from '../context.js'
+import { renewalText } from '../renewal-text.js'
 import { formatTable, shortDate } from '../table.js'
 
 const FLAGS: FlagSpecs = {
@@ -91,21 +90,4 @@ function filePairs(args: ParsedArgs): { cert: string; key: string }[] {
     )
   }
   return certs.map((cert, i) => ({ cert, key: keys[i] ?? '' }))
-}
-
-/** `2026-12-01 10:00Z (ARI window 2026-12-01..12-02)`, `… (2/3 of lifetime)`, `… (retry 3)`. */
-function renewalText(c: InventoryEntry): string {
-  if (c.revoked) return `- (revoked ${shortDate(c.revoked.at)})`
-  const next = c.nextRenewal
-  if (!next)
-    return c.source === 'file' || c.source === 'folder' ? '- (file: not renewed here)' : '-'
-  return `${shortDate(next.at)} (${why(next)})`
-}
-
-function why(next: NextRenewal): string {
-  if (next.reason === 'retry') return `retry after ${next.failures ?? 1} failures`
-  if (next.reason === 'lifetime') return `${next.fraction ?? '2/3'} of lifetime`
-  const start = next.window?.start.toISOString().slice(0, 10) ?? '?'
-  const end = next.window?.end.toISOString().slice(0, 10) ?? '?'
-  return `ARI window ${start}..${end.slice(0, 4) === start.slice(0, 4) ? end.slice(5) : end}`
 }
