@@ -10,6 +10,7 @@ import { certsRenew } from './commands/certs-renew.js'
 import { certsRevoke } from './commands/certs-revoke.js'
 import { csr } from './commands/csr.js'
 import { demo } from './commands/demo.js'
+import { doctor } from './commands/doctor.js'
 import type { Io } from './context.js'
 
 export type { Io } from './context.js'
@@ -44,6 +45,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: 'issue a certificate for localhost, *.localhost or *.test (like mkcert)',
   },
   csr: { run: csr, summary: 'write a private key and a CSR for a CA that has no ACME' },
+  doctor: {
+    run: doctor,
+    summary: 'check DNS, CAA, ports, home folder, ACME directory and clock for a name',
+  },
   demo: {
     run: demo,
     summary: 'start a local Pebble CA, obtain a certificate from it and serve it once',
