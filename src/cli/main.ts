@@ -94,7 +94,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ),
     ]
     io.stderr.write(
-      `gatehouse: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}${suggest(two.trim(), Object.keys(COMMANDS), '')}\n`,
+      `gatehouse: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}${suggest(two.trim(), Object.keys(COMMANDS), '') || suggest(first, Object.keys(COMMANDS), '')}\n`,
     )
     io.stderr.write(`commands: ${known.join(', ')}; see gatehouse --help\n`)
     return 2
