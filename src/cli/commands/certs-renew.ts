@@ -23,7 +23,9 @@ a running server would: the CA's ARI window when it offers one (RFC 9773), else 
 and the old certificate named in \`replaces\`. With NAMEs, only the certificates covering them; with
 --force, whether due or not. Each keeps its names, key type and profile. When something was renewed
 and a server runs (<home>/gatehouse.pid), it is sent SIGHUP to load the new files. Safe to run from
-cron: a certificate that is not due costs one renewalInfo request.
+cron: a certificate that is not due costs one renewalInfo request. A running \`gatehouse serve\`
+renews its own certificates and holds ports 80 and 443: to renew from here meanwhile, use
+--challenge dns-01.
 
 options:
 ${formatFlags(FLAGS)}
