@@ -13,8 +13,12 @@ export interface CertificateManagerOptions {
   issuer: Issuer
   /** The SNI index the manager publishes certificates into. */
   cache: CertificateCache
-  /** The names to manage: one certificate per name, as certmagic does. Duplicates are merged. */
-  names: readonly string[]
+  /**
+   * The names to manage: one certificate per name, as certmagic does; a list of names shares one
+   * certificate, stored and looked up under its first name (a certificate from `certs obtain a b`).
+   * Duplicates are merged.
+   */
+  names: readonly (string | readonly string[])[]
   /** Source of time for every schedule and wait. Default: the system clock. */
   clock?: Clock
   /** Uniform in [0, 1), for the renewal jitter and the ARI window draw. Default `Math.random`. */
@@ -62,6 +66,15 @@ export function checkManagerOptions(options: CertificateManagerOptions): void {
   }
   if (!Array.isArray(options.names) || options.names.length === 0) {
     throw new TypeError('CertificateManager option names must be a non-empty array of names')
+  }
+  for (const entry of options.names) {
+    const group: readonly unknown[] | undefined =
+      typeof entry === 'string' ? [entry] : Array.isArray(entry) ? entry : undefined
+    if (!group || group.length === 0 || group.some((n) => typeof n !== 'string')) {
+      throw new TypeError(
+        `CertificateManager names entry ${JSON.stringify(entry)} is neither a name nor a non-empty list of names`,
+      )
+    }
   }
   for (const fn of ['random', 'onEvent'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {
