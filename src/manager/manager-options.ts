@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
 import type { CertificateCache } from '../tls/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
 import type { Issuer } from './issuer.js'
@@ -13,7 +14,10 @@ export interface CertificateManagerOptions {
   issuer: Issuer
   /** The SNI index the manager publishes certificates into. */
   cache: CertificateCache
-  /** The names to manage: one certificate per name, as certmagic does. Duplicates are merged. */
+  /**
+   * The names to manage: one certificate per name, as certmagic does. Duplicates are merged. May be
+   * empty when names are added later with `manage()` (on-demand issuance).
+   */
   names: readonly string[]
   /** Source of time for every schedule and wait. Default: the system clock. */
   clock?: Clock
@@ -23,6 +27,8 @@ export interface CertificateManagerOptions {
   onEvent?: (event: ManagerEvent) => void
   /** Issuances in flight at once across all names. Default {@link DEFAULT_MAX_CONCURRENT_ISSUANCE}. */
   maxConcurrentIssuance?: number
+  /** Structured log of the lifecycle events (see log-events.ts). Default: none. */
+  logger?: Logger
 }
 
 const OPTION_KEYS: readonly string[] = [
@@ -34,6 +40,7 @@ const OPTION_KEYS: readonly string[] = [
   'random',
   'onEvent',
   'maxConcurrentIssuance',
+  'logger',
 ]
 
 /** Validates the options once, naming the bad one; unknown keys are refused (likely typos). */
@@ -60,8 +67,8 @@ export function checkManagerOptions(options: CertificateManagerOptions): void {
       `issuer.key ${JSON.stringify(options.issuer.key)} is not a URL; see the Issuer contract`,
     )
   }
-  if (!Array.isArray(options.names) || options.names.length === 0) {
-    throw new TypeError('CertificateManager option names must be a non-empty array of names')
+  if (!Array.isArray(options.names)) {
+    throw new TypeError('CertificateManager option names must be an array of names')
   }
   for (const fn of ['random', 'onEvent'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {
