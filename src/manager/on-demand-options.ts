@@ -14,7 +14,10 @@ export type OnDemandDecision = (name: string, options: { signal: AbortSignal }) 
  * the ask endpoint); at least one is required: without a policy there is no on-demand issuance.
  */
 export interface OnDemandOptions {
-  /** Names and patterns allowed: `a.example.com`, `*.example.com` (one label), `**.example.com` (any depth). */
+  /**
+   * Names and patterns allowed: `a.example.com`, `*.example.com` (one label), `**.example.com` (any
+   * depth). An empty list counts as no list (so a configuration with only `ask` may pass `allow: []`).
+   */
   allow?: readonly string[]
   /** Caddy's convention: `GET <ask>?domain=<name>`; a 2xx answer allows, anything else denies. */
   ask?: string
@@ -79,7 +82,7 @@ export function checkOnDemandOptions(o: OnDemandOptions): void {
   if (o.decide !== undefined && typeof o.decide !== 'function') {
     throw new TypeError('onDemand.decide must be a function (name, { signal }) => Promise<boolean>')
   }
-  if (o.allow === undefined && o.ask === undefined && o.decide === undefined) {
+  if (!(o.allow?.length ?? 0) && o.ask === undefined && o.decide === undefined) {
     throw new TypeError(
       'onDemand needs a policy: allow (names and patterns), ask (a URL) or decide (a function); without one nothing is issued on demand',
     )

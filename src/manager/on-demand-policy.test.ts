@@ -140,6 +140,9 @@ test('policy: the allow-list comes first (a name off the list is not asked); dec
 
 test('policy: only the allow-list, no endpoint: decided in memory; the answer cache is bounded', async (t) => {
   const ask = await askServer(t, allowOk)
+  const unlisted = new OnDemandPolicy({ allow: [], ask: ask.url }, new FakeClock(0))
+  assert.equal((await unlisted.check('ok.x.example.net')).allowed, true, 'allow: [] is no list')
+  ask.asked.length = 0
   const listed = new OnDemandPolicy({ allow: ['*.example.com'] }, new FakeClock(0))
   assert.equal((await listed.check('a.example.com')).allowed, true)
   assert.equal((await listed.check('a.b.example.com')).allowed, false)
@@ -155,4 +158,20 @@ test('policy: a handshake that stops waiting gets a denial; the question still c
   assert.equal(impatient.allowed, false)
   assert.equal((await policy.check('ok.example.com')).allowed, true)
   assert.deepEqual(ask.asked, ['ok.example.com'])
+})
+
+test('policy options: no policy at all, unknown keys and bad values are refused, naming them', async () => {
+  const { checkOnDemandOptions } = await import('./on-demand-options.js')
+  assert.throws(() => checkOnDemandOptions({}), /onDemand needs a policy/)
+  assert.throws(() => checkOnDemandOptions({ allow: [] }), /onDemand needs a policy/)
+  assert.throws(
+    () => checkOnDemandOptions({ alow: ['a.com'] } as never),
+    /unknown onDemand option "alow"; did you mean allow\?/,
+  )
+  assert.throws(() => checkOnDemandOptions({ ask: 'ftp://x/ask' }), /onDemand.ask "ftp:\/\/x\/ask"/)
+  assert.throws(() => checkOnDemandOptions({ ask: 'http://x', denyTtlMs: -1 }), RangeError)
+  assert.throws(
+    () => checkOnDemandOptions({ ask: 'http://x', rateLimit: { issuances: 0, intervalMs: 1 } }),
+    /onDemand.rateLimit/,
+  )
 })

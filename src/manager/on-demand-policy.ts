@@ -42,7 +42,7 @@ export class OnDemandPolicy {
   constructor(options: OnDemandOptions, clock: Clock) {
     this.#options = options
     this.#clock = clock
-    this.#patterns = options.allow ? new NamePatterns(options.allow) : undefined
+    this.#patterns = options.allow?.length ? new NamePatterns(options.allow) : undefined
   }
 
   async check(servername: string, signal?: AbortSignal): Promise<OnDemandVerdict> {

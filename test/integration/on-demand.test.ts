@@ -219,3 +219,29 @@ test('on demand: a name without policy is never issued (no onDemand option)', as
     /onDemand needs a policy: allow/,
   )
 })
+
+test('on demand: a local name allowed on demand gets a local-CA certificate', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-on-demand-local-'))
+  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const server = await createServer(
+    {
+      home,
+      onDemand: { allow: ['*.dev.localhost'] },
+      https: { host: '127.0.0.1', port: 0 },
+      http: { port: -1 },
+    },
+    app,
+  )
+  await server.listen()
+  t.after(() => server.close())
+  const get = (name: string): Promise<CurlResult> =>
+    curl([
+      '--resolve',
+      `${name}:${server.httpsPort}:127.0.0.1`,
+      '--cacert',
+      join(home, 'local-ca', 'root.crt'),
+      `https://${name}:${server.httpsPort}/l`,
+    ])
+  assert.deepEqual(await get('feature.dev.localhost'), { code: 0, stdout: 'app /l' })
+  assert.equal((await get('other.localhost')).code, 60, 'not allowed: the default certificate')
+})
