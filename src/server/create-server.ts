@@ -33,6 +33,7 @@ import {
 import { LazyAcmeIssuer } from './lazy-acme-issuer.js'
 import { createSelfSigned } from './self-signed.js'
 import { TicketKeyRing } from './ticket-keys.js'
+import type { Gateway, GatewayLimits } from '../proxy/types.js'
 
 export interface CreateServerOptions {
   /**
@@ -77,6 +78,8 @@ export interface CreateServerOptions {
   http2?: boolean
   clock?: Clock
   onEvent?: (event: ManagerEvent | FolderEvent) => void
+  /** Header, URL and timeout limits when `app` is a Gateway (see src/server/gateway-listeners.ts). */
+  limits?: Partial<GatewayLimits>
 }
 
 /**
@@ -106,7 +109,7 @@ export interface GatehouseServer {
  */
 export async function createServer(
   options: CreateServerOptions,
-  app: AppHandler,
+  app: AppHandler | Gateway,
 ): Promise<GatehouseServer> {
   const home = options.home ?? process.env.GATEHOUSE_HOME ?? join(homedir(), '.gatehouse')
   checkOptionKeys(options)
@@ -173,9 +176,10 @@ export async function createServer(
       ...(options.http ? { http: options.http } : {}),
       ...(options.hsts !== undefined ? { hsts: options.hsts } : {}),
       ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
     },
     // The same function is called with either kind of objects; the union is the honest type.
-    app as RequestHandler,
+    typeof app === 'function' ? (app as RequestHandler) : app,
   )
   const addManager = (issuer: Issuer, names: string[]): CertificateManager => {
     const manager = new CertificateManager({
@@ -333,6 +337,7 @@ const OPTION_KEYS: readonly string[] = [
   'http2',
   'clock',
   'onEvent',
+  'limits',
   'onDemand',
   'logger',
 ]
