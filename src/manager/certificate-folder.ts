@@ -6,6 +6,8 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
 import { canonicalIp } from '../crypto/ip.js'
 import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
+import type { Logger } from '../logger.js'
+import { logFileEvent } from './log-events.js'
 
 /** What happened to a file pair in the certificate folder. */
 export type FolderEvent =
@@ -19,6 +21,8 @@ export interface CertificateFolderOptions {
   cache: CertificateCache
   clock?: Clock
   onEvent?: (event: FolderEvent) => void
+  /** Logs every event (a refused file names the file and why). Default: none. */
+  logger?: Logger
   /** Milliseconds between polls, the fallback where `fs.watch` misses changes. Default 2 000. */
   pollIntervalMs?: number
 }
@@ -172,6 +176,7 @@ export class CertificateFolder {
   }
 
   #emit(event: FolderEvent): void {
+    if (this.#options.logger) logFileEvent(this.#options.logger, event)
     this.#options.onEvent?.(event)
   }
 }

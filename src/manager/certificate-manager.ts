@@ -2,10 +2,12 @@ import type { Identifier } from '../acme/types.js'
 import { systemClock, type Clock } from '../clock.js'
 import { AbortedError, GatehouseError } from '../errors.js'
 import { parseIdentifier, parseIdentifiers } from '../issuance/identifiers.js'
+import { silentLogger, type Logger } from '../logger.js'
 import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
 import { IssuanceLimiter } from './issuance-limiter.js'
 import type { Issuer } from './issuer.js'
+import { logManagerEvent } from './log-events.js'
 import type { ManagerEvent } from './manager-events.js'
 import {
   checkManagerOptions,
@@ -94,7 +96,13 @@ export class CertificateManager {
   readonly #clock: Clock
   readonly #onEvent: ((event: ManagerEvent) => void) | undefined
   readonly #limiter: IssuanceLimiter
+  readonly #logger: Logger
+  readonly #random: () => number
   readonly #managed = new Map<string, Managed>()
+  /** Names being added by `manage()`, so concurrent calls for one name share one load. */
+  readonly #adding = new Map<string, Promise<boolean>>()
+  /** Set when start() begins the loops: a name added after that starts its own. */
+  #looping = false
   readonly #records: RenewalRecordWriter
   readonly #stop = new AbortController()
   readonly #loops: Promise<void>[] = []
@@ -108,24 +116,17 @@ export class CertificateManager {
     this.#cache = options.cache
     this.#clock = options.clock ?? systemClock
     this.#onEvent = options.onEvent
+    this.#logger = options.logger ?? silentLogger
     this.#limiter = new IssuanceLimiter(
       options.maxConcurrentIssuance ?? DEFAULT_MAX_CONCURRENT_ISSUANCE,
     )
     this.#records = new RenewalRecordWriter(options.storage, options.issuer.key)
-    const random = options.random ?? Math.random
+    this.#random = options.random ?? Math.random
     for (const raw of options.names) {
       // A group shares one certificate, stored and looked up under its first name.
       const identifiers = parseIdentifiers(typeof raw === 'string' ? [raw] : raw)
       const name = identifiers[0]?.value ?? ''
-      if (this.#managed.has(name)) continue
-      this.#managed.set(name, {
-        name,
-        identifiers,
-        schedule: new RenewalSchedule(random),
-        busy: Promise.resolve(),
-        wake: undefined,
-        waiters: new Set(),
-      })
+      if (!this.#managed.has(name)) this.#managed.set(name, this.#newManaged(identifiers))
     }
   }
 
@@ -142,7 +143,50 @@ export class CertificateManager {
   async #startOnce(): Promise<void> {
     await this.#load()
     if (this.#stop.signal.aborted) return
+    this.#looping = true
     for (const m of this.#managed.values()) this.#loops.push(this.#run(m))
+  }
+
+  /**
+   * Adds `name` while running (on-demand issuance, issue 3 §3): publishes its stored certificate when
+   * storage has a valid one; otherwise, unless `mayIssue()` answers false, its loop obtains one now.
+   * From then on it is renewed like a configured name. Resolves true once the name is managed (at once
+   * when it already is), false when `mayIssue` refused or the manager is stopped. Concurrent calls for
+   * one name share one load and one `mayIssue` answer.
+   */
+  manage(name: string, options: { mayIssue?: () => boolean } = {}): Promise<boolean> {
+    const identifier = parseIdentifier(name)
+    if (this.#managed.has(identifier.value)) return Promise.resolve(true)
+    let adding = this.#adding.get(identifier.value)
+    if (!adding) {
+      adding = this.#add(identifier, options.mayIssue)
+      const done = (): void => void this.#adding.delete(identifier.value)
+      adding.then(done, done)
+      this.#adding.set(identifier.value, adding)
+    }
+    return adding
+  }
+
+  async #add(identifier: Identifier, mayIssue: (() => boolean) | undefined): Promise<boolean> {
+    const m = this.#newManaged([identifier])
+    const stored = await this.#loadStored(m).catch(() => undefined)
+    if (this.#stop.signal.aborted) return false
+    if (stored === undefined && mayIssue !== undefined && !mayIssue()) return false
+    this.#managed.set(m.name, m)
+    if (stored !== undefined) this.#publish(m, stored, false, { type: 'loaded' })
+    if (this.#looping) this.#loops.push(this.#run(m))
+    return true
+  }
+
+  #newManaged(identifiers: Identifier[]): Managed {
+    return {
+      name: identifiers[0]?.value ?? '',
+      identifiers,
+      schedule: new RenewalSchedule(this.#random),
+      busy: Promise.resolve(),
+      wake: undefined,
+      waiters: new Set(),
+    }
   }
 
   /** Publishes every stored certificate once (for `start` and `renewDue`). */
@@ -263,6 +307,7 @@ export class CertificateManager {
   async stop(): Promise<void> {
     this.#stop.abort(new AbortedError('the certificate manager was stopped'))
     await this.#started?.catch(() => {})
+    await Promise.allSettled([...this.#adding.values()])
     await Promise.allSettled([...this.#loops, ...[...this.#managed.values()].map((m) => m.busy)])
     await this.#records.flush()
   }
@@ -486,6 +531,7 @@ export class CertificateManager {
   }
 
   #emit(event: ManagerEvent): void {
+    logManagerEvent(this.#logger, event)
     try {
       this.#onEvent?.(event)
     } catch {
