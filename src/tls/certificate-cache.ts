@@ -2,6 +2,7 @@ import type { SecureContext } from 'node:tls'
 import { createProfileContext } from './tls-profile.js'
 import { GatehouseError } from '../errors.js'
 import { canonicalIp } from '../crypto/ip.js'
+import { finishNameHash, nameHashStep, NameTable } from './name-table.js'
 
 /** Where a certificate came from, in the order issue 3 §2 looks sources up. */
 export type CertSource = 'file' | 'folder' | 'acme' | 'default' | 'local-ca' | 'self-signed'
@@ -63,9 +64,9 @@ type Slot = CertEntry | CertEntry[]
  * be deleted at leisure); on a tie, the most recently set.
  */
 export class CertificateCache {
-  readonly #exact = new Map<string, Slot>()
+  readonly #exact = new NameTable<Slot>()
   /** Keyed by the parent: `*.example.com` is stored under `example.com`. */
-  readonly #wildcard = new Map<string, Slot>()
+  readonly #wildcard = new NameTable<Slot>()
   readonly #entries = new Map<string, CertEntry>()
   /** Keyed by entry id; Map iteration order is insertion order, so the first key is least recent. */
   readonly #contexts = new Map<string, SecureContext>()
@@ -123,22 +124,47 @@ export class CertificateCache {
   /** The entry serving `servername` (see the class doc for the rules), or undefined. */
   lookup(servername: string): CertEntry | undefined {
     if (typeof servername !== 'string' || servername.length === 0) return undefined
-    let name = hasUpperCase(servername) ? servername.toLowerCase() : servername
-    if (name.charCodeAt(name.length - 1) === 0x2e /* . */) name = name.slice(0, -1)
-    const exact = this.#exact.get(name)
-    if (exact !== undefined) return best(exact)
-    if (name.includes(':')) {
-      // IPv6 written another way than RFC 5952's canonical form: the parser runs only on a miss.
-      const ip = canonicalIp(name)
-      const slot = ip === undefined ? undefined : this.#exact.get(ip)
-      return slot === undefined ? undefined : best(slot)
+    if (servername.charCodeAt(servername.length - 1) === 0x2e /* . */) {
+      return this.#lookupCanonical(servername.slice(0, -1).toLowerCase())
     }
-    const dot = name.indexOf('.')
+    return this.#lookupCanonical(servername)
+  }
+
+  /**
+   * One right-to-left pass hashes the name and the part after its left-most dot (the wildcard
+   * key), so the wildcard probe needs no substring; upper case (rare: clients send lower case)
+   * costs a copy and a second pass.
+   */
+  #lookupCanonical(name: string): CertEntry | undefined {
+    let h = 0
+    let parent = 0
+    let dot = -1
+    for (let i = name.length - 1; i >= 0; i--) {
+      const c = name.charCodeAt(i)
+      if (c >= 0x41 && c <= 0x5a) return this.#lookupCanonical(name.toLowerCase())
+      // RFC 6066 §3: a HostName is ASCII (A-labels); nothing indexed can match anything else.
+      if (c > 0x7f) return undefined
+      if (c === 0x2e /* . */) {
+        dot = i
+        parent = h
+      }
+      h = nameHashStep(h, c)
+    }
+    const exact = this.#exact.getHashed(name, finishNameHash(h))
+    if (exact !== undefined) return best(exact)
     // No wildcard for a bare label, an empty first label, or an IPv4 address (a DNS name never
-    // ends in a digit: top-level domains are alphabetic, RFC 3696 §2).
-    if (dot <= 0 || isDigit(name.charCodeAt(name.length - 1))) return undefined
-    const wild = this.#wildcard.get(name.slice(dot + 1))
+    // ends in a digit: top-level domains are alphabetic, RFC 3696 §2). IPv6 has no dot at all.
+    if (dot <= 0 || isDigit(name.charCodeAt(name.length - 1))) return this.#lookupIp(name)
+    const wild = this.#wildcard.getSuffix(name, dot + 1, finishNameHash(parent))
     return wild === undefined ? undefined : best(wild)
+  }
+
+  /** IPv6 written another way than RFC 5952's canonical form: the parser runs only on a miss. */
+  #lookupIp(name: string): CertEntry | undefined {
+    if (!name.includes(':')) return undefined
+    const ip = canonicalIp(name)
+    const slot = ip === undefined ? undefined : this.#exact.get(ip)
+    return slot === undefined ? undefined : best(slot)
   }
 
   /** Every entry, in the order set (replacing an entry moves it to the end). */
@@ -183,23 +209,11 @@ function best(slot: Slot): CertEntry | undefined {
   return Array.isArray(slot) ? slot[0] : slot
 }
 
-/**
- * Clients send lower case almost always; checking first keeps the common path free of a string copy
- * (and keeps the string's cached hash for the Map read).
- */
-function hasUpperCase(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if ((c >= 0x41 && c <= 0x5a) || c > 0x7f) return true
-  }
-  return false
-}
-
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39
 }
 
-function addToSlot(index: Map<string, Slot>, key: string, entry: CertEntry): void {
+function addToSlot(index: NameTable<Slot>, key: string, entry: CertEntry): void {
   const slot = index.get(key)
   if (slot === undefined) {
     index.set(key, entry)
@@ -212,7 +226,7 @@ function addToSlot(index: Map<string, Slot>, key: string, entry: CertEntry): voi
   index.set(key, list)
 }
 
-function removeFromSlot(index: Map<string, Slot>, key: string, entry: CertEntry): void {
+function removeFromSlot(index: NameTable<Slot>, key: string, entry: CertEntry): void {
   const slot = index.get(key)
   if (slot === undefined) return
   if (!Array.isArray(slot)) {
