@@ -3,20 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../clock.js'
-import { certificateMatchesKey, parseCertificate } from '../crypto/certificate.js'
-import { importPrivateKeyPem, type KeyType } from '../crypto/keys.js'
+import type { KeyType } from '../crypto/keys.js'
 import { GatehouseError } from '../errors.js'
 import type { ChallengeSolver } from '../issuance/challenge-solver.js'
 import { Http01InProcessSolver, TlsAlpn01InProcessSolver } from '../issuance/in-process-solvers.js'
-import { LocalCa } from '../local-ca/local-ca.js'
+import type { LocalCa } from '../local-ca/local-ca.js'
 import { isLocalName } from '../local-ca/name-constraints.js'
 import { CertificateFolder, DEFAULT_STEM, type FolderEvent } from '../manager/certificate-folder.js'
-import { CertificateManager } from '../manager/certificate-manager.js'
+import type { CertificateManager } from '../manager/certificate-manager.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
 import type { Issuer } from '../manager/issuer.js'
 import { parseIdentifiers } from '../issuance/identifiers.js'
 import { suggest } from '../_internal/suggest.js'
-import { LocalCaIssuer } from '../manager/local-ca-issuer.js'
 import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { FileStorage } from '../storage/file-storage.js'
 import type { Storage } from '../storage/storage.js'
@@ -28,12 +26,11 @@ import {
   type ListenerOptions,
   type RequestHandler,
 } from './https-server.js'
-import { LazyAcmeIssuer } from './lazy-acme-issuer.js'
-import { createSelfSigned } from './self-signed.js'
+import type { LazyAcmeIssuer } from './lazy-acme-issuer.js'
 import { TicketKeyRing } from './ticket-keys.js'
 
 export interface CreateServerOptions {
-  /** Names to serve and manage. Default: the machine's hostname and `www.<hostname>`. */
+  /** Names to serve and manage; `[]` for none (certificate files only). Default: the machine's hostname and `www.<hostname>`. */
   domains?: string[]
   /** ACME account contact. */
   email?: string
@@ -100,7 +97,9 @@ export async function createServer(
   checkOptionKeys(options)
   const storage = options.storage ?? new FileStorage({ root: home })
   // Canonical names (lower case, A-labels, RFC 5952 IPs); a bad one is refused here, naming it.
-  const domains = parseIdentifiers(options.domains ?? defaultDomains()).map((id) => id.value)
+  // `domains: []` manages nothing: a server of certificate files only.
+  const wanted = options.domains ?? defaultDomains()
+  const domains = wanted.length === 0 ? [] : parseIdentifiers(wanted).map((id) => id.value)
   const explicit = new CertificateCache()
   for (const [i, pair] of (options.tlsFiles ?? []).entries())
     explicit.set(await loadPair(pair, `file:${i}`))
@@ -120,11 +119,16 @@ export async function createServer(
   const sources = new CertificateSources([explicit, folderCache, managed])
   const local = domains.filter((d) => isLocalName(d))
   const remote = domains.filter((d) => !isLocalName(d))
+  // Modules are imported when used: the local CA, the manager and the ACME client pull in X.509
+  // and HTTP libraries (~0.5 s and ~35 MiB), which a server serving only files never needs.
+  const folderDefault = folder?.defaultEntry
   const ca =
-    local.length > 0 || remote.length === 0
-      ? await LocalCa.load(storage, clockOf(options))
+    local.length > 0 || (remote.length === 0 && folderDefault === undefined)
+      ? await (await import('../local-ca/local-ca.js')).LocalCa.load(storage, clockOf(options))
       : undefined
-  const defaultCertificate = folder?.defaultEntry ?? (await createDefault(ca, remote, certDir))
+  const defaultCertificate = folderDefault ?? (await createDefault(ca, remote, certDir))
+  const { CertificateManager } =
+    domains.length > 0 ? await import('../manager/certificate-manager.js') : {}
 
   // Session tickets that every server sharing this storage can decrypt (issue 3 §4).
   const ticketKeys = new TicketKeyRing({ storage, ...clockOf(options) })
@@ -157,6 +161,7 @@ export async function createServer(
     app as RequestHandler,
   )
   const addManager = (issuer: Issuer, names: string[]): void => {
+    if (CertificateManager === undefined) throw new Error('bug: the manager module is not loaded')
     const manager = new CertificateManager({
       storage,
       issuer,
@@ -168,13 +173,17 @@ export async function createServer(
     managers.push(manager)
     for (const name of names) owners.set(name, { manager, name })
   }
-  if (ca && local.length > 0) addManager(new LocalCaIssuer(ca), local)
+  if (ca && local.length > 0) {
+    const { LocalCaIssuer } = await import('../manager/local-ca-issuer.js')
+    addManager(new LocalCaIssuer(ca), local)
+  }
 
   let acme: LazyAcmeIssuer | undefined
   if (remote.length > 0) {
     const solvers: ChallengeSolver[] = []
     if (options.http?.port !== -1) solvers.push(new Http01InProcessSolver(server.http01))
     if (options.https?.port !== -1) solvers.push(new TlsAlpn01InProcessSolver(server.tlsAlpn))
+    const { LazyAcmeIssuer } = await import('./lazy-acme-issuer.js')
     acme = new LazyAcmeIssuer({
       storage,
       directoryUrl: resolveDirectoryUrl(options.acme?.directory ?? 'letsencrypt'),
@@ -247,6 +256,7 @@ async function defaultPair(
     const issued = await ca.issue(['localhost', '127.0.0.1', '::1'])
     return { certificatePem: issued.leafPem, privateKeyPem: issued.privateKeyPem }
   }
+  const { createSelfSigned } = await import('./self-signed.js')
   return createSelfSigned(
     remote
       .filter((d) => !d.startsWith('*.'))
@@ -270,6 +280,8 @@ async function loadPair(pair: { cert: string; key: string }, id: string): Promis
       { cause: err },
     )
   }
+  const { certificateMatchesKey, parseCertificate } = await import('../crypto/certificate.js')
+  const { importPrivateKeyPem } = await import('../crypto/keys.js')
   const info = parseCertificate(certificatePem)
   if (!certificateMatchesKey(certificatePem, importPrivateKeyPem(privateKeyPem))) {
     throw new GatehouseError(
