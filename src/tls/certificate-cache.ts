@@ -239,6 +239,8 @@ export class CertificateCache {
 
   #find(servername: string): CertEntry | Pending | undefined {
     if (typeof servername !== 'string' || servername.length === 0) return undefined
+    // Sources ask several caches in turn, often empty ones (no explicit files): skip the hashing.
+    if (this.#entries.size === 0 && this.#pending.size === 0) return undefined
     if (servername.charCodeAt(servername.length - 1) === 0x2e /* . */) {
       return this.#findCanonical(servername.slice(0, -1).toLowerCase())
     }
