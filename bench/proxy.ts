@@ -149,6 +149,17 @@ async function rounds<S>(
   return out
 }
 
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
+}
+
 const showThroughput = (s: ThroughputSample): string =>
   `${s.perSecond.toFixed(0)} req/s, ${s.usPerRequest.toFixed(1)} µs/req, ${s.failed} failed`
 
@@ -157,7 +168,7 @@ async function main(): Promise<number> {
   if (pinned !== undefined) return pinned
   const s = settings()
   const tunnels = Math.min(s.ws.count, maxTunnels())
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+  const commit = gitCommit()
   console.log(
     `# ${new Date().toISOString()}, commit ${commit}, load average ${loadavg()[0]?.toFixed(1)}`,
   )

@@ -26,18 +26,28 @@ export function probeProxy(port: number): Promise<ProbeResult> {
     })
     let response = ''
     let tls = ''
-    socket.setTimeout(PROBE_TIMEOUT_MS, () => socket.destroy(new Error('probe timed out')))
+    const finish = (result: ProbeResult): void => {
+      resolve(result)
+      socket.destroy()
+    }
+    const answered = (): boolean =>
+      response.startsWith('HTTP/1.1 200') && response.includes(ORIGIN_BODY)
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => finish({ ok: false, detail: 'probe timed out' }))
     socket.once('secureConnect', () => {
       tls = `${socket.getProtocol()}, ${socket.getCipher().standardName}`
       // write, not end: a half-closed client makes Node servers drop the request and Caddy cancel it.
       socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
     })
-    socket.on('data', (d: Buffer) => (response += d.toString('latin1')))
-    socket.once('error', (err: Error) => resolve({ ok: false, detail: err.message }))
+    // Done at the body, not at close: some proxies forward the origin's `Connection: keep-alive`
+    // (a hop-by-hop header) over the client's `close` and leave the connection open.
+    socket.on('data', (d: Buffer) => {
+      response += d.toString('latin1')
+      if (answered()) finish({ ok: true, detail: tls })
+    })
+    socket.once('error', (err: Error) => finish({ ok: false, detail: err.message }))
     socket.once('close', () => {
-      const ok = response.startsWith('HTTP/1.1 200') && response.includes(ORIGIN_BODY)
       const status = response.split('\r\n', 1)[0] ?? ''
-      resolve({ ok, detail: ok ? tls : `answered ${JSON.stringify(status || 'nothing')}` })
+      resolve({ ok: false, detail: `answered ${JSON.stringify(status || 'nothing')}` })
     })
   })
 }
