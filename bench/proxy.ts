@@ -36,6 +36,7 @@ import {
 import {
   benchCertificate,
   maxTunnels,
+  openFileLimits,
   startProxy,
   startUpstreams,
   type Started,
@@ -181,10 +182,13 @@ async function main(): Promise<number> {
   console.log(
     `# proxies on core ${SERVER_CPU}; bench, load generators, origin, ws upstream on core ${CLIENT_CPU}`,
   )
-  if (tunnels < s.ws.count)
+  if (tunnels < s.ws.count) {
+    const { soft, hard } = openFileLimits()
     console.log(
-      `# WebSockets: ${tunnels}, not ${s.ws.count}: a proxy holds 2 descriptors per tunnel and the open-file limit is fixed`,
+      `# WebSockets: ${tunnels}, not ${s.ws.count}: open files limited to ${soft} (hard ${hard}); ` +
+        'a proxy holds 2 per tunnel: raise `ulimit -Hn` (as root) for more',
     )
+  }
   mkdirSync(s.dir, { recursive: true })
   const cert = benchCertificate(s.dir)
   const upstreams = await startUpstreams(s.dir, CLIENT_CPU, tunnels)

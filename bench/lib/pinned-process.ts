@@ -32,13 +32,18 @@ export interface SpawnPinnedOptions {
   cwd?: string
 }
 
-/** Starts `command args` under `taskset -c cpu`. */
+/**
+ * Starts `command args` under `taskset -c cpu`, with the soft limit on open files raised to the hard
+ * limit (`prlimit`, as `ulimit -n $(ulimit -Hn)` would): a proxy holding thousands of WebSockets
+ * needs it. Both tools exec, so the pid is the command's own.
+ */
 export function spawnPinned(
   command: string,
   args: readonly string[],
   options: SpawnPinnedOptions,
 ): PinnedProcess {
-  const child = spawn('taskset', ['-c', options.cpu, command, ...args], {
+  const raise = ['prlimit', `--nofile=${hardOpenFileLimit()}`]
+  const child = spawn('taskset', ['-c', options.cpu, ...raise, command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
@@ -55,6 +60,11 @@ export function spawnPinned(
   })
   if (child.pid === undefined) throw new Error(`cannot spawn ${command}`)
   return { pid: child.pid, exited, output: () => tail.trim(), stop: () => stopChild(child) }
+}
+
+function hardOpenFileLimit(): string {
+  const limits = readFileSync('/proc/self/limits', 'utf8')
+  return /^Max open files\s+\S+\s+(\S+)/m.exec(limits)?.[1] ?? 'unlimited'
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

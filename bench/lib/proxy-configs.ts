@@ -54,19 +54,21 @@ export function originNginxConfig(port: number, work: string, connections: numbe
  * nginx as the proxy: an upstream block with a keep-alive pool (`keepalive` with HTTP/1.1 and an
  * empty Connection header, the documented recipe), HTTP/2 on the same listener, WebSocket upgrade
  * forwarded on `/ws` with a one-day read timeout. The client-side request limits are lifted
- * (`keepalive_requests`, `http2_max_requests`, 1,000 by default in 1.22) so no load generator
- * connection is closed mid-run.
+ * (`keepalive_requests`, 1,000 by default in 1.22, HTTP/2 included since 1.19.7) so no load
+ * generator connection is closed mid-run.
  */
 export function nginxProxyConfig(i: ProxyConfigInput): string {
-  // Every tunnel holds two connections in the one worker.
-  return `${nginxPrelude(i.work, 2 * i.maxConnections + 64)}
+  // A tunnel holds two connections; with only twice as many slots as tunnels nginx ran out while
+  // opening 3,000 ("worker_connections are not enough, reusing connections") and reset handshakes.
+  // Slots are cheap (~0.5 KiB each, touched only when used), so leave ample room.
+  return `${nginxPrelude(i.work, 4 * i.maxConnections + 1024)}
   map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   upstream origin { server 127.0.0.1:${i.originPort}; keepalive 64;
     keepalive_requests ${UNLIMITED_REQUESTS}; }
   upstream wsup { server 127.0.0.1:${i.wsPort}; }
   server { listen 127.0.0.1:${i.port} ssl http2 default_server; server_name localhost;
     ssl_certificate ${i.cert.crt}; ssl_certificate_key ${i.cert.key}; ssl_protocols TLSv1.3;
-    keepalive_requests ${UNLIMITED_REQUESTS}; http2_max_requests ${UNLIMITED_REQUESTS};
+    keepalive_requests ${UNLIMITED_REQUESTS};
     location / { proxy_pass http://origin; proxy_http_version 1.1;
       proxy_set_header Connection ""; }
     location /ws { proxy_pass http://wsup; proxy_http_version 1.1;

@@ -42,15 +42,21 @@ export function benchCertificate(dir: string): ProxyConfigInput['cert'] {
   return { crt, key, combined }
 }
 
-/** The soft limit on open files (`Max open files` of /proc/self/limits), inherited by children. */
-export function openFileLimit(): number {
+/** Soft and hard limits on open files of this process (`Max open files` of /proc/self/limits). */
+export function openFileLimits(): { soft: number; hard: number } {
   const limits = readFileSync('/proc/self/limits', 'utf8')
-  return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? 1024)
+  const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(limits)
+  const n = (s: string | undefined): number => (s === 'unlimited' ? 1 << 20 : Number(s ?? 1024))
+  return { soft: n(m?.[1]), hard: n(m?.[2]) }
 }
 
-/** Most tunnels one proxy process can hold: two descriptors each (client and upstream side). */
+/**
+ * Most tunnels the WebSocket phase can open: a proxy holds two descriptors per tunnel and runs with
+ * its soft limit raised to the hard one (see spawnPinned); this process holds one per client.
+ */
 export function maxTunnels(): number {
-  return Math.floor((openFileLimit() - FD_MARGIN) / 2)
+  const { soft, hard } = openFileLimits()
+  return Math.min(Math.floor((hard - FD_MARGIN) / 2), soft - FD_MARGIN)
 }
 
 export interface Upstreams {
