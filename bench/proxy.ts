@@ -12,18 +12,15 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import type { OpenLoopResult } from './lib/open-loop.js'
-import { PROXY_CONTENDERS, type ProxyContender } from './lib/proxy-contenders.js'
+import type { ProxyContender } from './lib/proxy-contenders.js'
 import {
   h1Run,
   h2Run,
   latencyRun,
   webSocketRun,
-  type LatencyShape,
-  type LoadShape,
   type ThroughputSample,
   type WebSocketSample,
 } from './lib/proxy-phases.js'
@@ -33,6 +30,7 @@ import {
   webSocketTable,
   type RowSamples,
 } from './lib/proxy-report.js'
+import { proxySettings, type Settings } from './lib/proxy-settings.js'
 import {
   benchCertificate,
   maxTunnels,
@@ -43,91 +41,8 @@ import {
 } from './lib/proxy-setup.js'
 import { CLIENT_CPU, reexecOnClientCore, SERVER_CPU, versionOf } from './lib/tls-peers.js'
 
-const PHASES = ['h1', 'h2', 'latency', 'ws'] as const
-type Phase = (typeof PHASES)[number]
-/** Fewer runs than this give no meaningful median (only `--quick` smoke runs go below). */
-const MIN_RUNS = 3
-
-interface Settings {
-  runs: number
-  load: LoadShape
-  warmupS: number
-  latency: LatencyShape
-  ws: { count: number; holdMs: number; rows: string[] }
-  phases: Phase[]
-  contenders: ProxyContender[]
-  dir: string
-}
-
-function settings(): Settings {
-  const { values: v } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      runs: { type: 'string' },
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string', default: '50' },
-      'h2-connections': { type: 'string', default: '10' },
-      'h2-streams': { type: 'string', default: '10' },
-      rate: { type: 'string', default: '1000' },
-      'latency-duration': { type: 'string' },
-      ws: { type: 'string' },
-      'ws-hold': { type: 'string' },
-      'ws-rows': { type: 'string', default: 'gatehouse,nginx' },
-      only: { type: 'string', default: PROXY_CONTENDERS.map((c) => c.key).join(',') },
-      phases: { type: 'string', default: PHASES.join(',') },
-      dir: { type: 'string', default: join(tmpdir(), 'gatehouse-bench-proxy') },
-    },
-  })
-  const q = v.quick
-  const num = (
-    value: string | undefined,
-    quick: number,
-    full: number,
-    name: string,
-    min = 1,
-  ): number => {
-    const n = Number(value ?? (q ? quick : full))
-    if (!Number.isFinite(n) || n < min)
-      throw new RangeError(`--${name} ${value} must be a number >= ${min}`)
-    return n
-  }
-  const runs = num(v.runs, 1, MIN_RUNS, 'runs', q ? 1 : MIN_RUNS)
-  const keys = v.only.split(',')
-  const unknown = keys.filter((k) => !PROXY_CONTENDERS.some((c) => c.key === k))
-  if (unknown.length > 0)
-    throw new RangeError(
-      `--only ${unknown.join(',')} unknown; use ${PROXY_CONTENDERS.map((c) => c.key).join(',')}`,
-    )
-  const phases = v.phases.split(',') as Phase[]
-  const badPhase = phases.filter((p) => !PHASES.includes(p))
-  if (badPhase.length > 0)
-    throw new RangeError(`--phases ${badPhase.join(',')} unknown; use ${PHASES.join(',')}`)
-  return {
-    runs,
-    load: {
-      cpu: CLIENT_CPU,
-      durationS: num(v.duration, 2, 10, 'duration'),
-      h1Connections: num(v.connections, 50, 50, 'connections'),
-      h2Connections: num(v['h2-connections'], 10, 10, 'h2-connections'),
-      h2Streams: num(v['h2-streams'], 10, 10, 'h2-streams'),
-    },
-    warmupS: num(v.warmup, 1, 3, 'warmup'),
-    latency: {
-      rate: num(v.rate, 1000, 1000, 'rate'),
-      durationMs: num(v['latency-duration'], 2, 10, 'latency-duration') * 1000,
-      warmupMs: 500,
-    },
-    ws: {
-      count: num(v.ws, 200, 10_000, 'ws'),
-      holdMs: num(v['ws-hold'], 1, 10, 'ws-hold') * 1000,
-      rows: v['ws-rows'].split(','),
-    },
-    phases,
-    contenders: PROXY_CONTENDERS.filter((c) => keys.includes(c.key)),
-    dir: v.dir,
-  }
-}
+type Report = Record<string, unknown>
+type ProxyInput = Parameters<typeof startProxy>[1]
 
 type Running = Extract<Started, { ok: true }> & { c: ProxyContender }
 
@@ -161,96 +76,116 @@ function gitCommit(): string {
   }
 }
 
-const showThroughput = (s: ThroughputSample): string =>
-  `${s.perSecond.toFixed(0)} req/s, ${s.usPerRequest.toFixed(1)} µs/req, ${s.failed} failed`
+function printHeader(s: Settings, tunnels: number, commit: string): void {
+  const load = loadavg()[0]?.toFixed(1)
+  const lines = [
+    `${new Date().toISOString()}, commit ${commit}, load average ${load}`,
+    `node ${process.version}; ${versionOf('nginx', ['-v'])}; ${versionOf('haproxy', ['-v'])}`,
+    `caddy ${versionOf('caddy', ['version'])}; ${versionOf('wrk', ['-v'])}; ${versionOf('h2load', ['--version'])}`,
+    `proxies on core ${SERVER_CPU}; bench, load generators, origin, ws upstream on core ${CLIENT_CPU}`,
+  ]
+  if (tunnels < s.ws.count) {
+    const { soft, hard } = openFileLimits()
+    lines.push(
+      `WebSockets: ${tunnels}, not ${s.ws.count}: open files limited to ${soft} (hard ${hard}); ` +
+        'a proxy holds 2 per tunnel: raise `ulimit -Hn` (as root) for more',
+    )
+  }
+  for (const line of lines) console.log(`# ${line}`)
+}
+
+/** Starts every contender in turn; the ones that do not proxy correctly are listed with why. */
+async function startContenders(
+  s: Settings,
+  input: ProxyInput,
+): Promise<{ running: Running[]; unavailable: Map<ProxyContender, string> }> {
+  const running: Running[] = []
+  const unavailable = new Map<ProxyContender, string>()
+  for (const c of s.contenders) {
+    const started = await startProxy(c, input, s.dir, SERVER_CPU)
+    if (started.ok) running.push({ ...started, c })
+    else unavailable.set(c, started.reason)
+    const state = started.ok
+      ? `ready on ${started.port} (${started.tls})`
+      : `not available: ${started.reason}`
+    console.log(`${c.key}: ${state}`)
+  }
+  return { running, unavailable }
+}
+
+/** HTTP/1.1 (wrk) or HTTP/2 (h2load) closed-loop throughput: one untimed warm-up, then rounds. */
+async function throughputPhase(
+  phase: 'h1' | 'h2',
+  s: Settings,
+  running: Running[],
+  unavailable: Map<ProxyContender, string>,
+  report: Report,
+): Promise<void> {
+  const measure = phase === 'h1' ? h1Run : h2Run
+  const rows = running.filter((r) => r.c[phase])
+  for (const r of rows) measure(r.process.pid, r.port, { ...s.load, durationS: s.warmupS })
+  const show = (t: ThroughputSample): string =>
+    `${t.perSecond.toFixed(0)} req/s, ${t.usPerRequest.toFixed(1)} µs/req, ${t.failed} failed`
+  const samples = await rounds(
+    rows,
+    s.runs,
+    phase,
+    (r) => measure(r.process.pid, r.port, s.load),
+    show,
+  )
+  report[phase] = samples
+  const missing = new Map(
+    [...unavailable].filter(([c]) => c[phase]).map(([c, why]) => [c.label, why]),
+  )
+  const { h1Connections, h2Connections, h2Streams, durationS } = s.load
+  const title =
+    phase === 'h1'
+      ? `HTTP/1.1 keep-alive (wrk -t1 -c${h1Connections} -d${durationS}s)`
+      : `HTTP/2 clients (h2load -c${h2Connections} -m${h2Streams} -D ${durationS})`
+  console.log(`\n## ${title}\n\n${throughputTable(samples, missing)}\n`)
+  if (phase === 'h2')
+    console.log(samples.map((r) => `${r.key}: ${r.samples[0]?.negotiated}`).join('; '))
+}
 
 async function main(): Promise<number> {
   const pinned = reexecOnClientCore()
   if (pinned !== undefined) return pinned
-  const s = settings()
+  const s = proxySettings(process.argv.slice(2), CLIENT_CPU)
   const tunnels = Math.min(s.ws.count, maxTunnels())
   const commit = gitCommit()
-  console.log(
-    `# ${new Date().toISOString()}, commit ${commit}, load average ${loadavg()[0]?.toFixed(1)}`,
-  )
-  console.log(
-    `# node ${process.version}; ${versionOf('nginx', ['-v'])}; ${versionOf('haproxy', ['-v'])}`,
-  )
-  console.log(
-    `# caddy ${versionOf('caddy', ['version'])}; ${versionOf('wrk', ['-v'])}; ${versionOf('h2load', ['--version'])}`,
-  )
-  console.log(
-    `# proxies on core ${SERVER_CPU}; bench, load generators, origin, ws upstream on core ${CLIENT_CPU}`,
-  )
-  if (tunnels < s.ws.count) {
-    const { soft, hard } = openFileLimits()
-    console.log(
-      `# WebSockets: ${tunnels}, not ${s.ws.count}: open files limited to ${soft} (hard ${hard}); ` +
-        'a proxy holds 2 per tunnel: raise `ulimit -Hn` (as root) for more',
-    )
-  }
+  printHeader(s, tunnels, commit)
   mkdirSync(s.dir, { recursive: true })
   const cert = benchCertificate(s.dir)
   const upstreams = await startUpstreams(s.dir, CLIENT_CPU, tunnels)
-  const input = {
-    cert,
-    originPort: upstreams.originPort,
-    wsPort: upstreams.wsPort,
-    maxConnections: tunnels,
-  }
-  const running: Running[] = []
-  const unavailable = new Map<ProxyContender, string>()
-  const missing = (phase: 'h1' | 'h2'): Map<string, string> =>
-    new Map([...unavailable].filter(([c]) => c[phase]).map(([c, why]) => [c.label, why]))
-  const report: Record<string, unknown> = { date: new Date().toISOString(), commit, settings: s }
+  const { originPort, wsPort } = upstreams
+  const input: ProxyInput = { cert, originPort, wsPort, maxConnections: tunnels }
+  const report: Report = { date: new Date().toISOString(), commit, settings: s }
+  let running: Running[] = []
   try {
-    for (const c of s.contenders) {
-      const started = await startProxy(c, input, s.dir, SERVER_CPU)
-      if (started.ok) running.push({ ...started, c })
-      else unavailable.set(c, started.reason)
-      console.log(
-        `${c.key}: ${started.ok ? `ready on ${started.port} (${started.tls})` : `not available: ${started.reason}`}`,
-      )
-    }
+    const started = await startContenders(s, input)
+    running = started.running
     report.tls = Object.fromEntries(running.map((r) => [r.c.key, r.tls]))
-    report.unavailable = Object.fromEntries([...unavailable].map(([c, why]) => [c.key, why]))
-    const h1Rows = running.filter((r) => r.c.h1)
-    const h2Rows = running.filter((r) => r.c.h2)
-    const warm = { ...s.load, durationS: s.warmupS }
-    if (s.phases.includes('h1')) {
-      for (const r of h1Rows) h1Run(r.process.pid, r.port, warm)
-      const rows = await rounds(
-        h1Rows,
-        s.runs,
-        'h1',
-        (r) => h1Run(r.process.pid, r.port, s.load),
-        showThroughput,
+    report.unavailable = Object.fromEntries(
+      [...started.unavailable].map(([c, why]) => [c.key, why]),
+    )
+    for (const phase of ['h1', 'h2'] as const)
+      if (s.phases.includes(phase))
+        await throughputPhase(phase, s, running, started.unavailable, report)
+    if (s.phases.includes('latency'))
+      await latencyPhase(
+        s,
+        originPort,
+        running.filter((r) => r.c.h1),
+        report,
       )
-      report.h1 = rows
-      console.log(
-        `\n## HTTP/1.1 keep-alive (wrk -t1 -c${s.load.h1Connections} -d${s.load.durationS}s)\n\n${throughputTable(rows, missing('h1'))}\n`,
+    if (s.phases.includes('ws'))
+      await webSocketPhase(
+        s,
+        tunnels,
+        running.filter((r) => r.c.ws && s.ws.rows.includes(r.c.key)),
+        input,
+        report,
       )
-    }
-    if (s.phases.includes('h2')) {
-      for (const r of h2Rows) h2Run(r.process.pid, r.port, warm)
-      const rows = await rounds(
-        h2Rows,
-        s.runs,
-        'h2',
-        (r) => h2Run(r.process.pid, r.port, s.load),
-        showThroughput,
-      )
-      report.h2 = rows
-      const negotiated = rows.map((r) => `${r.key}: ${r.samples[0]?.negotiated}`).join('; ')
-      console.log(
-        `\n## HTTP/2 clients (h2load -c${s.load.h2Connections} -m${s.load.h2Streams} -D ${s.load.durationS})\n\n${throughputTable(rows, missing('h2'))}\n\n${negotiated}\n`,
-      )
-    }
-    if (s.phases.includes('latency')) await latencyPhase(s, upstreams.originPort, h1Rows, report)
-    if (s.phases.includes('ws')) {
-      const wsRows = running.filter((r) => r.c.ws && s.ws.rows.includes(r.c.key))
-      await webSocketPhase(s, tunnels, wsRows, input, report)
-    }
   } finally {
     await Promise.all(running.map((r) => r.process.stop()))
     await upstreams.stop()
@@ -267,7 +202,7 @@ async function latencyPhase(
   s: Settings,
   originPort: number,
   rows: Running[],
-  report: Record<string, unknown>,
+  report: Report,
 ): Promise<void> {
   const show = (l: OpenLoopResult): string =>
     `p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, ${l.rate.toFixed(0)} req/s, ${l.errors} errors`
@@ -302,8 +237,8 @@ async function webSocketPhase(
   s: Settings,
   count: number,
   rows: Running[],
-  input: Parameters<typeof startProxy>[1],
-  report: Record<string, unknown>,
+  input: ProxyInput,
+  report: Report,
 ): Promise<void> {
   const results: RowSamples<WebSocketSample>[] = []
   for (const r of rows) {
