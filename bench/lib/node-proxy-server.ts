@@ -41,7 +41,7 @@ async function undiciHandler(origin: string): Promise<Handler> {
     pool.stream(
       {
         path: req.url ?? '/',
-        method: req.method as 'GET',
+        method: req.method ?? 'GET',
         headers: endToEnd(req.headers),
         body: bodyless ? null : req,
       },

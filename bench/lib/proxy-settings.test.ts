@@ -23,7 +23,7 @@ test('--quick: one short run per row, a few hundred WebSockets; explicit values 
   const s = proxySettings(['--quick', '--duration', '3'], '1')
   assert.equal(s.runs, 1)
   assert.equal(s.load.durationS, 3)
-  assert.equal(s.warmupS, 1)
+  assert.equal(s.warmupS, 3)
   assert.equal(s.latency.durationMs, 2000)
   assert.deepEqual([s.ws.count, s.ws.holdMs], [200, 1000])
 })
