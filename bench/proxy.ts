@@ -46,23 +46,39 @@ type ProxyInput = Parameters<typeof startProxy>[1]
 
 type Running = Extract<Started, { ok: true }> & { c: ProxyContender }
 
-/** Each round runs `measure` once per row, rows in turn; returns the samples per row. */
+/**
+ * Each round runs `measure` once per row, rows in turn; returns the samples per row. A run that fails
+ * (the load generator found no server, or no request completed) is logged and left out; a row with
+ * no sample at all goes to `failed` with its first error.
+ */
 async function rounds<S>(
   rows: readonly Running[],
   runs: number,
   name: string,
   measure: (r: Running) => S | Promise<S>,
   show: (s: S) => string,
-): Promise<RowSamples<S>[]> {
+): Promise<{ rows: RowSamples<S>[]; failed: Map<string, string> }> {
   const out = rows.map((r) => ({ key: r.c.key, label: r.c.label, samples: [] as S[] }))
+  const errors = new Map<string, string>()
   for (let run = 1; run <= runs; run++) {
     for (const [i, r] of rows.entries()) {
-      const s = await measure(r)
-      out[i]?.samples.push(s)
-      console.log(`${name} run ${run} ${r.c.key}: ${show(s)}`)
+      try {
+        const s = await measure(r)
+        out[i]?.samples.push(s)
+        console.log(`${name} run ${run} ${r.c.key}: ${show(s)}`)
+      } catch (err) {
+        const message = (err as Error).message.split('\n')[0] ?? ''
+        if (!errors.has(r.c.label)) errors.set(r.c.label, message)
+        console.log(`${name} run ${run} ${r.c.key}: failed: ${message}`)
+      }
     }
   }
-  return out
+  const failed = new Map(
+    out
+      .filter((r) => r.samples.length === 0)
+      .map((r) => [r.label, `every run failed: ${errors.get(r.label)}`]),
+  )
+  return { rows: out.filter((r) => r.samples.length > 0), failed }
 }
 
 function gitCommit(): string {
@@ -126,17 +142,18 @@ async function throughputPhase(
   for (const r of rows) measure(r.process.pid, r.port, { ...s.load, durationS: s.warmupS })
   const show = (t: ThroughputSample): string =>
     `${t.perSecond.toFixed(0)} req/s, ${t.usPerRequest.toFixed(1)} µs/req, ${t.failed} failed`
-  const samples = await rounds(
+  const { rows: samples, failed } = await rounds(
     rows,
     s.runs,
     phase,
     (r) => measure(r.process.pid, r.port, s.load),
     show,
   )
-  report[phase] = samples
-  const missing = new Map(
-    [...unavailable].filter(([c]) => c[phase]).map(([c, why]) => [c.label, why]),
-  )
+  report[phase] = { rows: samples, failed: Object.fromEntries(failed) }
+  const missing = new Map([
+    ...failed,
+    ...[...unavailable].filter(([c]) => c[phase]).map(([c, why]) => [c.label, why] as const),
+  ])
   const { h1Connections, h2Connections, h2Streams, durationS } = s.load
   const title =
     phase === 'h1'
@@ -244,25 +261,38 @@ async function webSocketPhase(
   for (const r of rows) {
     const samples: WebSocketSample[] = []
     for (let run = 1; run <= s.runs; run++) {
-      const fresh = await startProxy(r.c, input, join(s.dir, 'ws'), SERVER_CPU)
-      if (!fresh.ok)
-        throw new Error(`${r.c.key} did not restart for the WebSocket run: ${fresh.reason}`)
       try {
-        const w = await webSocketRun(fresh.process.pid, fresh.port, { count, holdMs: s.ws.holdMs })
-        samples.push(w)
+        samples.push(await freshWebSocketRun(r.c, input, s, count))
+        const w = samples[samples.length - 1] as WebSocketSample
+        const each = w.kibPerConnection.toFixed(1)
         console.log(
-          `ws run ${run} ${r.c.key}: ${w.open}/${w.requested} open, ${w.kibPerConnection.toFixed(1)} KiB each, ${w.echoed} echoed`,
+          `ws run ${run} ${r.c.key}: ${w.open}/${w.requested} open, ${each} KiB each, ${w.echoed} echoed`,
         )
-      } finally {
-        await fresh.process.stop()
+      } catch (err) {
+        console.log(`ws run ${run} ${r.c.key}: failed: ${(err as Error).message}`)
       }
     }
-    results.push({ key: r.c.key, label: r.c.label, samples })
+    if (samples.length > 0) results.push({ key: r.c.key, label: r.c.label, samples })
   }
   report.ws = results
   console.log(
     `\n## ${count} idle WebSockets held for ${s.ws.holdMs / 1000} s\n\n${webSocketTable(results)}\n`,
   )
+}
+
+async function freshWebSocketRun(
+  c: ProxyContender,
+  input: ProxyInput,
+  s: Settings,
+  count: number,
+): Promise<WebSocketSample> {
+  const fresh = await startProxy(c, input, join(s.dir, 'ws'), SERVER_CPU)
+  if (!fresh.ok) throw new Error(`did not restart for the WebSocket run: ${fresh.reason}`)
+  try {
+    return await webSocketRun(fresh.process.pid, fresh.port, { count, holdMs: s.ws.holdMs })
+  } finally {
+    await fresh.process.stop()
+  }
 }
 
 process.exitCode = await main()

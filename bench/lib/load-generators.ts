@@ -115,6 +115,8 @@ export function h2load(o: ClosedLoopOptions & { streams: number }): LoadResult {
   const args = ['-c', String(o.connections), '-m', String(o.streams), '-D', String(o.durationS)]
   const result = parseH2load(run('h2load', [...args, o.url], o.cpu, slack(o.durationS)))
   // h2load falls back to HTTP/1.1 when the server does not select h2: that is not this measurement.
+  if (result.protocol === '?')
+    throw new Error(`h2load completed no TLS handshake with ${o.url} (${result.failed} failed)`)
   if (result.protocol !== 'h2')
     throw new Error(`h2load negotiated ${result.protocol} with ${o.url}, not h2`)
   return result

@@ -23,9 +23,10 @@ function charged(pid: number, load: () => LoadResult): ThroughputSample {
   const before = treeCpuMs(pid)
   const r = load()
   const cpuMs = treeCpuMs(pid) - before
+  if (r.ok === 0) throw new Error(`no request completed in ${r.seconds} s (${r.failed} failed)`)
   return {
     perSecond: r.perSecond,
-    usPerRequest: r.ok > 0 ? (cpuMs * 1000) / r.ok : NaN,
+    usPerRequest: (cpuMs * 1000) / r.ok,
     failed: r.failed,
     ...(r.p99Ms === undefined ? {} : { p99Ms: r.p99Ms }),
     ...(r.negotiated === undefined ? {} : { negotiated: r.negotiated }),
