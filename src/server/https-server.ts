@@ -15,6 +15,7 @@ import { GatehouseError } from '../errors.js'
 import { Http01Responder } from '../issuance/http-01-responder.js'
 import { closeServer, listen } from '../issuance/listener.js'
 import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
+import type { ChallengeStore } from '../issuance/challenge-store.js'
 import type { CertificateLookup } from './certificate-sources.js'
 import { httpsRedirectTarget } from './redirect.js'
 import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
@@ -54,6 +55,11 @@ export interface HttpsServerOptions {
   http01?: Http01Responder
   /** TLS-ALPN-01 answers, shared with the issuance solvers. Default: a new responder. */
   tlsAlpn?: TlsAlpnResponder
+  /**
+   * Pending answers shared with other processes (workers, instances): the default responders fall
+   * back to it, so whichever process the validator reaches can answer. Default: none.
+   */
+  challengeStore?: ChallengeStore
   /** Send Strict-Transport-Security on HTTPS responses. Default off. */
   hsts?: boolean | HstsOptions
   /**
@@ -99,8 +105,9 @@ export class HttpsServer {
 
   constructor(options: HttpsServerOptions, app: RequestHandler) {
     this.#options = options
-    this.http01 = options.http01 ?? new Http01Responder()
-    this.tlsAlpn = options.tlsAlpn ?? new TlsAlpnResponder()
+    const store = options.challengeStore ? { store: options.challengeStore } : {}
+    this.http01 = options.http01 ?? new Http01Responder(store)
+    this.tlsAlpn = options.tlsAlpn ?? new TlsAlpnResponder(store)
     this.#https = createSecureServer(
       {
         ...TLS_PROFILE,
@@ -158,7 +165,9 @@ export class HttpsServer {
 
   #selectAlpn(servername: string | undefined, protocols: string[]): string | undefined {
     this.#acmeTlsName = undefined
-    if (protocols.includes(ACME_TLS_ALPN) && servername && this.tlsAlpn.contextFor(servername)) {
+    // With a shared store the answer may be another process's: the SNI callback (async) finds it.
+    const pending = servername && (this.tlsAlpn.shared || this.tlsAlpn.contextFor(servername))
+    if (protocols.includes(ACME_TLS_ALPN) && pending) {
       this.#acmeTlsName = servername
       return ACME_TLS_ALPN
     }
@@ -170,7 +179,11 @@ export class HttpsServer {
   #selectContext(servername: string, done: (err: Error | null, ctx?: SecureContext) => void): void {
     if (this.#acmeTlsName !== undefined && this.#acmeTlsName === servername) {
       this.#acmeTlsName = undefined
-      return done(null, this.tlsAlpn.contextFor(servername))
+      // Only validators offer acme-tls/1 (RFC 8737 §4): no answer anywhere fails the handshake.
+      return void this.tlsAlpn.sharedContextFor(servername).then(
+        (ctx) => done(ctx ? null : new Error(`no acme-tls/1 answer for ${servername}`), ctx),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      )
     }
     let ctx: SecureContext | undefined
     try {
