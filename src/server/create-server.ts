@@ -225,7 +225,7 @@ function defaultDomains(): string[] {
  * as default.crt/default.key (atomically, key 0600), so later starts serve the same one until it
  * expires (the folder then refuses it and a new one is made).
  */
-async function createDefault(
+export async function createDefault(
   ca: LocalCa | undefined,
   remote: string[],
   certDir: string | undefined,
@@ -255,7 +255,10 @@ async function defaultPair(
   )
 }
 
-async function loadPair(pair: { cert: string; key: string }, id: string): Promise<CertEntry> {
+export async function loadPair(
+  pair: { cert: string; key: string },
+  id: string,
+): Promise<CertEntry> {
   let certificatePem: string
   let privateKeyPem: string
   try {
@@ -287,7 +290,7 @@ async function loadPair(pair: { cert: string; key: string }, id: string): Promis
   }
 }
 
-async function readCaFile(file: string): Promise<string> {
+export async function readCaFile(file: string): Promise<string> {
   const pem = await readFile(file, 'utf8').catch((err: Error) => {
     throw new GatehouseError('ERR_CONFIG', `cannot read acme.caCert ${file}: ${err.message}`, {
       cause: err,

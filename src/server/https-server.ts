@@ -10,6 +10,7 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
 } from 'node:http2'
+import { Server as NetServer } from 'node:net'
 import type { SecureContext } from 'node:tls'
 import { GatehouseError } from '../errors.js'
 import { Http01Responder } from '../issuance/http-01-responder.js'
@@ -17,6 +18,7 @@ import { closeServer, listen } from '../issuance/listener.js'
 import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
 import type { ChallengeStore } from '../issuance/challenge-store.js'
 import type { CertificateLookup } from './certificate-sources.js'
+import { ConnectionTracker } from './connection-tracker.js'
 import { httpsRedirectTarget } from './redirect.js'
 import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
 import { TLS_PROFILE } from '../tls/tls-profile.js'
@@ -102,6 +104,7 @@ export class HttpsServer {
   // between (test/integration/server.test.ts pins this order), so one slot is enough.
   #acmeTlsName: string | undefined
   #unsubscribeTicketKeys: (() => void) | undefined
+  readonly #connections = new ConnectionTracker()
 
   constructor(options: HttpsServerOptions, app: RequestHandler) {
     this.#options = options
@@ -131,6 +134,8 @@ export class HttpsServer {
     this.#unsubscribeTicketKeys = options.ticketKeys?.subscribe((keys) =>
       this.#https.setTicketKeys(keys),
     )
+    this.#connections.track(this.#https)
+    this.#connections.track(this.#http)
   }
 
   /** The bound HTTPS port, once listening (undefined when disabled). */
@@ -156,6 +161,31 @@ export class HttpsServer {
       await closeServer(this.#https)
       throw err
     }
+  }
+
+  /**
+   * Graceful stop: stop accepting, GOAWAY, close idle keep-alives, wait while `busy()` (requests in
+   * flight) up to `timeoutMs`, then close every connection left. Call `close()` afterwards.
+   */
+  drain(timeoutMs: number, busy: () => boolean): Promise<boolean> {
+    return this.#connections.drain(timeoutMs, busy)
+  }
+
+  /**
+   * Moves one listener to another address (a reload changed its port) without touching open
+   * connections: they stay on the same server object. `port: -1` stops that listener.
+   */
+  async relisten(which: 'https' | 'http', listener: ListenerOptions): Promise<void> {
+    const server = which === 'https' ? this.#https : this.#http
+    const host = listener.host ?? '0.0.0.0'
+    const port = listener.port ?? (which === 'https' ? 443 : 80)
+    checkPort(port, `${which}.port`)
+    // net.Server's own close only stops accepting; http's and http2's also close idle keep-alives
+    // and sessions, which a reload must not do.
+    if (server.listening) NetServer.prototype.close.call(server)
+    const bound = port === -1 ? undefined : await listen(server, host, port, which.toUpperCase())
+    if (which === 'https') this.#httpsPort = bound
+    else this.#httpPort = bound
   }
 
   async close(): Promise<void> {
