@@ -14,19 +14,22 @@ export interface AccessLogSink {
  */
 export async function openAccessLog(
   target: string,
-  options: { stdout?: NodeJS.WritableStream } = {},
+  options: { stdout?: NodeJS.WritableStream; fields?: Record<string, unknown> } = {},
 ): Promise<AccessLogSink | undefined> {
   if (target === 'off') return undefined
+  const fields = options.fields
+  const line = (entry: Record<string, unknown>): string =>
+    `${JSON.stringify(fields ? { ...entry, ...fields } : entry)}\n`
   if (target === 'stdout') {
     const out = options.stdout ?? process.stdout
     return {
-      write: (entry) => void out.write(`${JSON.stringify(entry)}\n`),
+      write: (entry) => void out.write(line(entry)),
       close: async () => {},
     }
   }
   const stream = await openAppend(target)
   return {
-    write: (entry) => void stream.write(`${JSON.stringify(entry)}\n`),
+    write: (entry) => void stream.write(line(entry)),
     close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
   }
 }

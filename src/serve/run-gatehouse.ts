@@ -39,6 +39,7 @@ export async function runGatehouse(o: RunGatehouseOptions): Promise<number> {
     logger,
     createGateway: o.createGateway,
     ...(o.stdout ? { stdout: o.stdout } : {}),
+    ...(worker !== undefined ? { accessLogFields: { worker } } : {}),
   })
   if (cluster.isPrimary) await writePidFile(config.home)
   // Reloads run one after another: a second SIGHUP while one applies waits for it.
@@ -57,6 +58,8 @@ export async function runGatehouse(o: RunGatehouseOptions): Promise<number> {
   await running.drain()
   if (cluster.isPrimary) await removePidFile(config.home)
   logger.info('stopped')
+  // A worker's IPC channel would keep it alive after the drain.
+  cluster.worker?.disconnect()
   return 0
 }
 

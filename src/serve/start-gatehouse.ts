@@ -29,6 +29,8 @@ export interface StartGatehouseOptions {
   createGateway: (options: GatewayOptions) => Gateway
   /** Where `access_log = "stdout"` writes. Default process.stdout. */
   stdout?: NodeJS.WritableStream
+  /** Added to every access-log entry (e.g. `{ worker: 2 }`). */
+  accessLogFields?: Record<string, unknown>
 }
 
 /** What `status()` reports. */
@@ -83,7 +85,10 @@ export async function startGatehouse(
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   })
-  let accessLog: AccessLogSink | undefined = await openAccessLog(config.log.accessLog, opts)
+  let accessLog: AccessLogSink | undefined = await openAccessLog(
+    config.log.accessLog,
+    sinkOptions(opts),
+  )
   const gatewayOptions = (c: GatehouseConfig): GatewayOptions => ({
     sites: c.sites,
     limits: c.server.limits,
@@ -152,7 +157,7 @@ export async function startGatehouse(
         logger.warn('setting changed; restart to apply it', { key })
       if (plan.accessLog) {
         const previous = accessLog
-        accessLog = await openAccessLog(next.log.accessLog, opts)
+        accessLog = await openAccessLog(next.log.accessLog, sinkOptions(opts))
         await previous?.close()
       }
       if (plan.sites) {
@@ -198,6 +203,13 @@ export async function startGatehouse(
 export function hostsOf(config: GatehouseConfig): string[] {
   if (config.sites.length === 0) return ['localhost']
   return [...new Set(config.sites.flatMap((s) => s.hosts))]
+}
+
+function sinkOptions(opts: StartGatehouseOptions): Parameters<typeof openAccessLog>[1] {
+  return {
+    ...(opts.stdout ? { stdout: opts.stdout } : {}),
+    ...(opts.accessLogFields ? { fields: opts.accessLogFields } : {}),
+  }
 }
 
 function listenerOf(l: ListenerConfig): { host: string; port: number } {
