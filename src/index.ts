@@ -79,3 +79,11 @@ export { LocalCaIssuer } from './manager/local-ca-issuer.js'
 export { CertificateFolder, type FolderEvent } from './manager/certificate-folder.js'
 export { LocalCa, isLocalName } from './local-ca/index.js'
 export { Http01InProcessSolver, TlsAlpn01InProcessSolver } from './issuance/in-process-solvers.js'
+
+// Configuration: gatehouse.toml, GATEHOUSE_* environment and flags.
+export { loadConfig, type LoadConfigOptions } from './config/load-config.js'
+export { resolveConfig, type ResolveOptions, type ConfigFile } from './config/resolve-config.js'
+export { ConfigError } from './config/config-error.js'
+export { parseSize } from './config/size.js'
+export { parseDuration } from './config/duration.js'
+export type { GatehouseConfig, ResolvedConfig, ValueSource } from './config/types.js'

@@ -2,6 +2,12 @@
 
 /** `; did you mean --http-port?` when a known name is close (edit distance ≤ 2, or a prefix of 3+). */
 export function suggest(input: string, known: readonly string[], prefix = '--'): string {
+  const best = closest(input, known)
+  return best ? `; did you mean ${prefix}${best}?` : ''
+}
+
+/** The known name closest to `input` (edit distance ≤ 2, or `input` is a prefix of 3+), if any. */
+export function closest(input: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 3
   for (const k of known) {
@@ -11,7 +17,7 @@ export function suggest(input: string, known: readonly string[], prefix = '--'):
       bestDistance = d
     }
   }
-  return best ? `; did you mean ${prefix}${best}?` : ''
+  return best
 }
 
 function editDistance(a: string, b: string): number {

@@ -7,8 +7,10 @@ import { caUntrust } from './commands/ca-untrust.js'
 import { certsList } from './commands/certs-list.js'
 import { certsObtain } from './commands/certs-obtain.js'
 import { certsRevoke } from './commands/certs-revoke.js'
+import { config } from './commands/config.js'
 import { csr } from './commands/csr.js'
 import { demo } from './commands/demo.js'
+import { validate } from './commands/validate.js'
 import type { Io } from './context.js'
 
 export type { Io } from './context.js'
@@ -35,6 +37,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: 'issue a certificate for localhost, *.localhost or *.test (like mkcert)',
   },
   csr: { run: csr, summary: 'write a private key and a CSR for a CA that has no ACME' },
+  validate: {
+    run: validate,
+    summary: 'check gatehouse.toml: "ok", or the file, line and key at fault',
+  },
+  config: {
+    run: config,
+    summary: 'print the resolved configuration and where each value came from',
+  },
   demo: {
     run: demo,
     summary: 'start a local Pebble CA, obtain a certificate from it and serve it once',

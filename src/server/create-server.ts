@@ -31,6 +31,7 @@ import {
 import { LazyAcmeIssuer } from './lazy-acme-issuer.js'
 import { createSelfSigned } from './self-signed.js'
 import { TicketKeyRing } from './ticket-keys.js'
+import type { Gateway, GatewayLimits } from '../proxy/types.js'
 
 export interface CreateServerOptions {
   /** Names to serve and manage. Default: the machine's hostname and `www.<hostname>`. */
@@ -65,6 +66,8 @@ export interface CreateServerOptions {
   http2?: boolean
   clock?: Clock
   onEvent?: (event: ManagerEvent | FolderEvent) => void
+  /** Header, URL and timeout limits when `app` is a Gateway (see src/server/gateway-listeners.ts). */
+  limits?: Partial<GatewayLimits>
 }
 
 /**
@@ -94,7 +97,7 @@ export interface GatehouseServer {
  */
 export async function createServer(
   options: CreateServerOptions,
-  app: AppHandler,
+  app: AppHandler | Gateway,
 ): Promise<GatehouseServer> {
   const home = options.home ?? process.env.GATEHOUSE_HOME ?? join(homedir(), '.gatehouse')
   checkOptionKeys(options)
@@ -152,9 +155,10 @@ export async function createServer(
       ...(options.http ? { http: options.http } : {}),
       ...(options.hsts !== undefined ? { hsts: options.hsts } : {}),
       ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
     },
     // The same function is called with either kind of objects; the union is the honest type.
-    app as RequestHandler,
+    typeof app === 'function' ? (app as RequestHandler) : app,
   )
   const addManager = (issuer: Issuer, names: string[]): void => {
     const manager = new CertificateManager({
@@ -325,6 +329,7 @@ const OPTION_KEYS: readonly string[] = [
   'http2',
   'clock',
   'onEvent',
+  'limits',
 ]
 
 /** Unknown keys are refused with a suggestion: a typo (`domain`) must not silently change what is served. */

@@ -22,6 +22,8 @@ import { ConnectionTracker } from './connection-tracker.js'
 import { httpsRedirectTarget } from './redirect.js'
 import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
 import { TLS_PROFILE } from '../tls/tls-profile.js'
+import type { Gateway, GatewayLimits } from '../proxy/types.js'
+import { attachGateway, DEFAULT_GATEWAY_LIMITS, gatewayServerOptions } from './gateway-listeners.js'
 
 /** Where a listener binds. `port: 0` takes any free port; `port: -1` disables the listener. */
 export interface ListenerOptions {
@@ -85,6 +87,15 @@ export interface HttpsServerOptions {
    * rotation. The caller starts and stops the ring. Default: Node's per-server random key.
    */
   ticketKeys?: TicketKeyRing
+  /**
+   * Header, URL and timeout limits, applied when the app is a {@link Gateway} (see
+   * gateway-listeners.ts for the defaults).
+   */
+  limits?: Partial<GatewayLimits>
+}
+
+function isGateway(app: RequestHandler | Gateway): app is Gateway {
+  return typeof app === 'object' && typeof app.handleStream === 'function'
 }
 
 /**
@@ -106,8 +117,20 @@ export class HttpsServer {
   #unsubscribeTicketKeys: (() => void) | undefined
   readonly #connections = new ConnectionTracker()
 
-  constructor(options: HttpsServerOptions, app: RequestHandler) {
-    this.#options = options
+  constructor(options: HttpsServerOptions, app: RequestHandler | Gateway) {
+    const gateway = isGateway(app) ? app : undefined
+    if (gateway && options.hsts) {
+      throw new TypeError(
+        "hsts is not applied to a Gateway; set strict-transport-security in the routes' headersDown",
+      )
+    }
+    const limits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits }
+    this.#options = {
+      ...options,
+      ...(gateway && !options.redirects
+        ? { redirects: (host: string) => gateway.serves(host) }
+        : {}),
+    }
     const store = options.challengeStore ? { store: options.challengeStore } : {}
     this.http01 = options.http01 ?? new Http01Responder(store)
     this.tlsAlpn = options.tlsAlpn ?? new TlsAlpnResponder(store)
@@ -124,9 +147,11 @@ export class HttpsServer {
         ...(options.ticketKeys ? { sessionIdContext: TICKET_SESSION_ID_CONTEXT } : {}),
         ALPNCallback: ({ servername, protocols }) => this.#selectAlpn(servername, protocols),
         SNICallback: (servername, done) => this.#selectContext(servername, done),
+        ...(gateway ? gatewayServerOptions(limits) : {}),
       },
-      withHsts(app, options.hsts),
+      gateway ? undefined : withHsts(app as RequestHandler, options.hsts),
     )
+    if (gateway) attachGateway(this.#https, gateway, limits)
     // An acme-tls/1 connection carries no HTTP: the validator only reads the certificate.
     this.#https.on('unknownProtocol', (socket) => socket.destroy())
     this.#https.on('tlsClientError', () => {})

@@ -1,0 +1,197 @@
+/**
+ * The header rewriting of a reverse proxy, pure and table-tested. Headers travel as flat
+ * `[name, value, name, value, …]` arrays (what Node's `rawHeaders`, undici's dispatch and
+ * `res.writeHead` all take), so nothing is copied into objects on the hot path.
+ *
+ * Upstream (RFC 9110 §7.6.1): hop-by-hop fields and every field named in `Connection` are removed,
+ * then our forwarding fields are set, then the route's header operations apply.
+ */
+import type { HeaderOps } from './types.js'
+
+/** RFC 9110 §7.6.1, RFC 9112 §9.6 and the fields HTTP/2 forbids (RFC 9113 §8.2.2). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+])
+
+/** A route's header operations, compiled once: names to drop, pairs to add. */
+export interface CompiledHeaderOps {
+  readonly drop: ReadonlySet<string>
+  readonly add: readonly string[]
+  /** `set` names Host: ours is replaced (a bare `remove` of Host is ignored: HTTP/1.1 needs one). */
+  readonly setsHost: boolean
+}
+
+export const NO_HEADER_OPS: CompiledHeaderOps = { drop: new Set(), add: [], setsHost: false }
+
+export function compileHeaderOps(ops: HeaderOps): CompiledHeaderOps {
+  const set = Object.entries(ops.set).map(([k, v]) => [k.toLowerCase(), v] as const)
+  if (set.length === 0 && ops.remove.length === 0) return NO_HEADER_OPS
+  return {
+    drop: new Set([...ops.remove.map((n) => n.toLowerCase()), ...set.map(([k]) => k)]),
+    add: set.flat(),
+    setsHost: set.some(([k]) => k === 'host'),
+  }
+}
+
+export interface ForwardContext {
+  /** The client connection's peer address. */
+  peer: string
+  /** The peer is a trusted proxy: its X-Forwarded-* are kept and X-Forwarded-For extended. */
+  trusted: boolean
+  /** The Host (HTTP/1) or :authority (HTTP/2) the client sent, port included. */
+  host: string
+  /** The Host sent upstream (the client's, or the upstream's own when preserveHost is off). */
+  upstreamHost: string
+  /** Protocol version of the client's request, for Via (`1.1` or `2`, RFC 9110 §7.6.3). */
+  version: string
+  /** Via pseudonym, e.g. `gatehouse`. */
+  via: string
+  /** Keep `Upgrade` and send `Connection: upgrade` (the WebSocket path, RFC 6455 §4.1). */
+  websocket: boolean
+}
+
+/** Request headers for the upstream, rebuilt from the client's parsed fields. */
+export function forwardRequestHeaders(
+  raw: readonly string[],
+  ctx: ForwardContext,
+  ops: CompiledHeaderOps,
+): string[] {
+  const listed = connectionTokens(raw)
+  const out: string[] = []
+  let xff: string | undefined
+  let proto: string | undefined
+  let fwdHost: string | undefined
+  let realIp: string | undefined
+  let via: string | undefined
+  let cookie: string | undefined
+  let upgrade: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    const value = raw[i + 1] as string
+    const lower = name.toLowerCase()
+    if (lower.charCodeAt(0) === 0x3a /* : HTTP/2 pseudo-header */) continue
+    if (lower === 'upgrade' && ctx.websocket) upgrade = value
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower) || lower.includes('_')) continue
+    switch (lower) {
+      case 'host':
+      case 'expect': // Node answered 100-continue itself; the upstream gets the body directly.
+        continue
+      case 'x-forwarded-for':
+        if (ctx.trusted) xff = xff === undefined ? value : `${xff}, ${value}`
+        continue
+      case 'x-forwarded-proto':
+        if (ctx.trusted) proto ??= value
+        continue
+      case 'x-forwarded-host':
+        if (ctx.trusted) fwdHost ??= value
+        continue
+      case 'x-real-ip':
+        if (ctx.trusted) realIp ??= value
+        continue
+      case 'forwarded': // RFC 7239: as spoofable as X-Forwarded-For.
+        if (!ctx.trusted) continue
+        break
+      case 'via':
+        via = via === undefined ? value : `${via}, ${value}`
+        continue
+      case 'cookie': // RFC 9113 §8.2.3: HTTP/2 may split it; HTTP/1.1 needs one field.
+        cookie = cookie === undefined ? value : `${cookie}; ${value}`
+        continue
+    }
+    if (ops.drop.has(lower)) continue
+    out.push(name, value)
+  }
+  if (cookie !== undefined && !ops.drop.has('cookie')) out.push('cookie', cookie)
+  const ours = [
+    'host',
+    ctx.upstreamHost,
+    'x-forwarded-for',
+    xff === undefined ? ctx.peer : `${xff}, ${ctx.peer}`,
+    'x-forwarded-proto',
+    proto ?? 'https',
+    'x-forwarded-host',
+    fwdHost ?? ctx.host,
+    'x-real-ip',
+    realIp ?? ctx.peer,
+    'via',
+    `${via === undefined ? '' : `${via}, `}${ctx.version} ${ctx.via}`,
+  ]
+  for (let i = 0; i < ours.length; i += 2) {
+    const skip = i === 0 ? ops.setsHost : ops.drop.has(ours[i] as string)
+    if (!skip) out.push(ours[i] as string, ours[i + 1] as string)
+  }
+  if (ctx.websocket && upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', upgrade)
+  for (const v of ops.add) out.push(v)
+  return out
+}
+
+/** Response headers for the client: hop-by-hop removed, then the route's operations. */
+export function forwardResponseHeaders(
+  raw: readonly (Buffer | string)[],
+  ops: CompiledHeaderOps,
+  setCookie?: string,
+): string[] {
+  const strings = raw.map((v) => (typeof v === 'string' ? v : v.toString('latin1')))
+  const listed = connectionTokens(strings)
+  const out: string[] = []
+  for (let i = 0; i < strings.length; i += 2) {
+    const name = strings[i] as string
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower) || ops.drop.has(lower)) continue
+    out.push(name, strings[i + 1] as string)
+  }
+  if (setCookie !== undefined) out.push('set-cookie', setCookie)
+  for (const v of ops.add) out.push(v)
+  return out
+}
+
+/** A route's headersDown on an answer we made ourselves (static files, redirects, fixed responses). */
+export function applyHeaderOps(headers: string[], ops: CompiledHeaderOps): string[] {
+  if (ops === NO_HEADER_OPS) return headers
+  const out: string[] = []
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string
+    if (!ops.drop.has(name.toLowerCase())) out.push(name, headers[i + 1] as string)
+  }
+  for (const v of ops.add) out.push(v)
+  return out
+}
+
+/** Headers for an HTTP/2 `respond()`: an object, `set-cookie` kept as a list (RFC 9113 §8.2.3). */
+export function toHttp2Headers(
+  flat: readonly string[],
+  status: number,
+): Record<string, string | string[] | number> {
+  const out: Record<string, string | string[] | number> = { ':status': status }
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = (flat[i] as string).toLowerCase()
+    const value = flat[i + 1] as string
+    const prev = out[name]
+    if (prev === undefined) out[name] = value
+    else if (name === 'set-cookie')
+      out[name] = Array.isArray(prev) ? [...prev, value] : [String(prev), value]
+    else out[name] = `${String(prev)}, ${value}`
+  }
+  return out
+}
+
+/** Names listed in Connection fields (lower case), undefined when there are none. */
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue
+    for (const t of (raw[i + 1] as string).split(',')) {
+      const token = t.trim().toLowerCase()
+      if (token) (tokens ??= new Set()).add(token)
+    }
+  }
+  return tokens
+}

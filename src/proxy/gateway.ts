@@ -1,0 +1,265 @@
+/**
+ * The reverse proxy behind the HTTPS server: routes each request by host and path to a proxy,
+ * static, redirect or fixed-response route. HTTP/1.1 arrives as node:http objects, HTTP/2 on the
+ * stream API (RFC 9113), both served by the same routing and the same checks.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerHttp2Stream } from 'node:http2'
+import { PassThrough, type Duplex, type Readable } from 'node:stream'
+import type { TLSSocket } from 'node:tls'
+import { accessLogEntry } from './access-log.js'
+import { ProxyExchange } from './proxy-exchange.js'
+import { Http1Reply, Http2Reply, sendText, type Reply } from './reply.js'
+import {
+  checkHttp1Request,
+  checkHttp2Request,
+  isRefusal,
+  type CheckedRequest,
+} from './request-checks.js'
+import { buildSites, closeRouteState, type RouteState, type SiteState } from './route-state.js'
+import { normalizeHost, Router } from './router.js'
+import { serveRedirect, serveRespond } from './simple-routes.js'
+import { serveStatic } from './static-handler.js'
+import { compileTrustedProxies } from './trusted-proxies.js'
+import type { Gateway, GatewayLimits, GatewayOptions, SiteOptions } from './types.js'
+import { handleUpgrade, type UpgradeContext } from './upgrade.js'
+
+/** A request after the protocol-specific checks, whichever protocol it came on. */
+interface Incoming extends CheckedRequest {
+  method: string
+  rawHeaders: readonly string[]
+  headers: IncomingHttpHeaders
+  body: Readable | null
+  /** Declared body length; undefined when chunked or absent. */
+  contentLength: number | undefined
+  peer: string
+  version: string
+  start: number
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  return new ProxyGateway(options)
+}
+
+class ProxyGateway implements Gateway {
+  readonly #limits: GatewayLimits
+  readonly #trusted: (ip: string) => boolean
+  readonly #via: string
+  readonly #log: ((entry: Record<string, unknown>) => void) | undefined
+  #router: Router<SiteState, RouteState>
+  #routes: Map<string, RouteState>
+
+  constructor(options: GatewayOptions) {
+    this.#limits = options.limits
+    this.#trusted = compileTrustedProxies(options.trustedProxies)
+    this.#via = options.via
+    this.#log = options.accessLog
+    const { sites, routes } = buildSites(options.sites, new Map())
+    this.#router = new Router(sites)
+    this.#routes = routes
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const start = performance.now()
+    const reply = new Http1Reply(res)
+    const url = req.url ?? '/'
+    const raw = req.rawHeaders
+    const refused = this.#limitsRefusal(url.length, raw)
+    if (refused) return sendText(reply, refused.status, refused.message, { close: true })
+    const checked = checkHttp1Request(url, raw, serverName(req.socket as TLSSocket))
+    if (isRefusal(checked))
+      return sendText(reply, checked.status, `${checked.message}\n`, { close: checked.close })
+    const headers = req.headers
+    const cl = headers['content-length']
+    const chunked = headers['transfer-encoding'] !== undefined
+    this.#serve(reply, {
+      ...checked,
+      method: req.method ?? 'GET',
+      rawHeaders: raw,
+      headers,
+      body: chunked || (cl !== undefined && cl !== '0') ? req : null,
+      contentLength: cl === undefined ? undefined : Number(cl),
+      peer: peerOf(req.socket.remoteAddress),
+      version: '1.1',
+      start,
+    })
+  }
+
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const start = performance.now()
+    // A reset stream emits 'error'; unhandled, that would end the process. The exchange sees 'close'.
+    stream.on('error', noop)
+    const method = first(headers[':method']) ?? 'GET'
+    const reply = new Http2Reply(stream, method)
+    const path = first(headers[':path'])
+    const raw = flatten(headers)
+    const refused = this.#limitsRefusal(path?.length ?? 0, raw)
+    if (refused) return sendText(reply, refused.status, refused.message)
+    // RFC 8441 extended CONNECT is not enabled; plain CONNECT tunnels are not offered.
+    if (method === 'CONNECT') return sendText(reply, 501, 'CONNECT is not supported\n')
+    const sni = serverName(stream.session?.socket as TLSSocket | undefined)
+    const checked = checkHttp2Request(first(headers[':authority']), headers.host, path, sni)
+    if (isRefusal(checked)) return sendText(reply, checked.status, `${checked.message}\n`)
+    const cl = headers['content-length']
+    this.#serve(reply, {
+      ...checked,
+      method,
+      rawHeaders: raw,
+      headers,
+      body: stream.endAfterHeaders ? null : readableSide(stream),
+      contentLength: cl === undefined ? undefined : Number(cl),
+      peer: peerOf(stream.session?.socket?.remoteAddress),
+      version: '2',
+      start,
+    })
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const ctx: UpgradeContext = {
+      limits: this.#limits,
+      router: this.#router,
+      trusted: this.#trusted,
+      via: this.#via,
+      handleRequest: (r, s) => this.handleRequest(r, s),
+    }
+    handleUpgrade(ctx, req, socket, head)
+  }
+
+  serves(host: string): boolean {
+    const name = normalizeHost(host)
+    return name !== undefined && this.#router.serves(name)
+  }
+
+  update(sites: SiteOptions[]): void {
+    const built = buildSites(sites, this.#routes)
+    const old = this.#routes
+    this.#router = new Router(built.sites)
+    this.#routes = built.routes
+    for (const [key, state] of old) if (!built.routes.has(key)) void closeRouteState(state)
+  }
+
+  async close(): Promise<void> {
+    const states = [...this.#routes.values()]
+    this.#routes = new Map()
+    this.#router = new Router([])
+    await Promise.all(states.map(closeRouteState))
+  }
+
+  /** RFC 9110 §15.5.15 (414) and RFC 6585 §5 (431); the parser's own bound is looser, see front. */
+  #limitsRefusal(
+    urlLength: number,
+    raw: readonly string[],
+  ): { status: number; message: string } | undefined {
+    const { maxUrlBytes, maxHeaderCount, maxHeaderBytes } = this.#limits
+    if (urlLength > maxUrlBytes)
+      return { status: 414, message: `request-target longer than ${maxUrlBytes} bytes\n` }
+    if (raw.length / 2 > maxHeaderCount)
+      return { status: 431, message: `more than ${maxHeaderCount} header fields\n` }
+    let bytes = 0
+    // Each field as on the wire: name, ": ", value, CRLF.
+    for (let i = 0; i < raw.length; i++) bytes += (raw[i] as string).length + 2
+    if (bytes > maxHeaderBytes)
+      return { status: 431, message: `request header fields larger than ${maxHeaderBytes} bytes\n` }
+    return undefined
+  }
+
+  #serve(reply: Reply, x: Incoming): void {
+    const match = this.#router.match(x.host, x.path)
+    if (!match) return sendText(reply, 404, `no route for ${x.host}\n`)
+    const { site, route } = match
+    const options = route.options
+    let exchange: ProxyExchange | undefined
+    if (site.accessLog && this.#log) this.#logOnClose(reply, x, () => exchange?.upstream)
+    if (x.contentLength !== undefined && x.contentLength > options.maxBodyBytes) {
+      // Refused before any upstream is contacted; the unread body makes the connection unusable.
+      return sendText(reply, 413, `request body larger than ${options.maxBodyBytes} bytes\n`, {
+        close: true,
+      })
+    }
+    if (route.proxy) {
+      exchange = new ProxyExchange(
+        route.proxy,
+        { ...x, trusted: this.#trusted(x.peer), cookie: cookieOf(x.headers) },
+        reply,
+        this.#via,
+      )
+      exchange.start()
+      return
+    }
+    reply.ops = route.down
+    if (options.kind === 'static')
+      serveStatic(reply, x, options).catch(() => sendText(reply, 500, 'cannot read the file\n'))
+    else if (options.kind === 'redirect') serveRedirect(reply, x.path, options)
+    else if (options.kind === 'respond') serveRespond(reply, options)
+  }
+
+  #logOnClose(reply: Reply, x: Incoming, upstream: () => string | undefined): void {
+    const log = this.#log
+    if (!log) return
+    reply.onClose(() => {
+      const u = upstream()
+      log(
+        accessLogEntry(
+          {
+            remote: x.peer,
+            method: x.method,
+            host: x.host,
+            path: x.path,
+            status: reply.status,
+            bytes: reply.bytes,
+            durationMs: performance.now() - x.start,
+            ...(u !== undefined ? { upstream: u } : {}),
+            proto: x.version,
+          },
+          Date.now(),
+        ),
+      )
+    })
+  }
+}
+
+function noop(): void {}
+
+/**
+ * The request body of an HTTP/2 stream as a readable of its own: undici destroys a request body
+ * stream once it has sent it, and destroying the Http2Stream itself would end the response too.
+ */
+function readableSide(stream: ServerHttp2Stream): Readable {
+  const body = new PassThrough()
+  stream.pipe(body)
+  return body
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** The TLS SNI name of the connection, if the client sent one. */
+function serverName(socket: TLSSocket | undefined): string | undefined {
+  const name = socket?.servername
+  return typeof name === 'string' && name.length > 0 ? name : undefined
+}
+
+/** A dual-stack socket reports IPv4 peers as `::ffff:a.b.c.d`; logs and X-Forwarded-For want `a.b.c.d`. */
+export function peerOf(address: string | undefined): string {
+  if (address === undefined) return ''
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+function cookieOf(headers: IncomingHttpHeaders): string | undefined {
+  const c = headers.cookie
+  return Array.isArray(c) ? c.join('; ') : c
+}
+
+/** HTTP/2 fields as a flat list without pseudo-headers (Node joins repeated `cookie` with `; `). */
+function flatten(headers: IncomingHttpHeaders): string[] {
+  const out: string[] = []
+  for (const name in headers) {
+    if (name.charCodeAt(0) === 0x3a /* : */) continue
+    const v = headers[name]
+    if (v === undefined) continue
+    if (Array.isArray(v)) for (const item of v) out.push(name, item)
+    else out.push(name, v)
+  }
+  return out
+}

@@ -1,0 +1,158 @@
+/**
+ * One response to a client, over HTTP/1.1 (`ServerResponse`) or HTTP/2 (the stream API, RFC 9113),
+ * so the proxy, static and fixed routes write one way. Headers are flat `[name, value, …]` arrays.
+ */
+import type { ServerResponse } from 'node:http'
+import { constants, type ServerHttp2Stream } from 'node:http2'
+import { applyHeaderOps, toHttp2Headers, type CompiledHeaderOps } from './forward-headers.js'
+
+export interface Reply {
+  readonly proto: '1.1' | '2'
+  readonly headersSent: boolean
+  /** Status sent (0 until then). */
+  readonly status: number
+  /** Body bytes written so far. */
+  readonly bytes: number
+  /** Whether the response was fully handed to the connection. */
+  readonly finished: boolean
+  /** The route's headersDown, applied by {@link head} (proxied answers apply it themselves). */
+  ops: CompiledHeaderOps | undefined
+  /** Writes the status and headers; `close` asks an HTTP/1.1 connection to close after it. */
+  head(status: number, headers: string[], close?: boolean): void
+  /** False when the connection's buffer is full: wait for {@link onceDrain}. */
+  write(chunk: Buffer | string): boolean
+  end(chunk?: Buffer | string): void
+  onceDrain(fn: () => void): void
+  /** Called once when the exchange ends, whether finished or cut off by the client. */
+  onClose(fn: () => void): void
+  /** Cuts the response off (after headers, an error can only be signalled this way). */
+  destroy(): void
+}
+
+export class Http1Reply implements Reply {
+  readonly proto = '1.1'
+  status = 0
+  bytes = 0
+  ops: CompiledHeaderOps | undefined
+  readonly #res: ServerResponse
+
+  constructor(res: ServerResponse) {
+    this.#res = res
+  }
+
+  get headersSent(): boolean {
+    return this.#res.headersSent
+  }
+
+  get finished(): boolean {
+    return this.#res.writableFinished
+  }
+
+  head(status: number, headers: string[], close = false): void {
+    this.status = status
+    const out = this.ops ? applyHeaderOps(headers, this.ops) : headers
+    if (close) out.push('connection', 'close')
+    this.#res.writeHead(status, out)
+  }
+
+  write(chunk: Buffer | string): boolean {
+    this.bytes += chunk.length
+    return this.#res.write(chunk)
+  }
+
+  end(chunk?: Buffer | string): void {
+    if (chunk !== undefined) this.bytes += chunk.length
+    this.#res.end(chunk)
+  }
+
+  onceDrain(fn: () => void): void {
+    this.#res.once('drain', fn)
+  }
+
+  onClose(fn: () => void): void {
+    this.#res.once('close', fn)
+  }
+
+  destroy(): void {
+    this.#res.destroy()
+  }
+}
+
+export class Http2Reply implements Reply {
+  readonly proto = '2'
+  status = 0
+  bytes = 0
+  ops: CompiledHeaderOps | undefined
+  readonly #stream: ServerHttp2Stream
+  readonly #isHead: boolean
+  #noBody = false
+
+  constructor(stream: ServerHttp2Stream, method: string) {
+    this.#stream = stream
+    this.#isHead = method === 'HEAD'
+  }
+
+  get headersSent(): boolean {
+    return this.#stream.headersSent
+  }
+
+  get finished(): boolean {
+    return this.#stream.writableFinished
+  }
+
+  head(status: number, headers: string[]): void {
+    this.status = status
+    if (this.#stream.destroyed) return
+    // RFC 9110 §6.4.1: no content in answers to HEAD, in 204 and in 304.
+    this.#noBody = this.#isHead || status === 204 || status === 304
+    const out = this.ops ? applyHeaderOps(headers, this.ops) : headers
+    this.#stream.respond(toHttp2Headers(out, status), { endStream: this.#noBody })
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (this.#noBody || this.#stream.destroyed) return true
+    this.bytes += chunk.length
+    return this.#stream.write(chunk)
+  }
+
+  end(chunk?: Buffer | string): void {
+    if (this.#noBody || this.#stream.destroyed) return
+    if (chunk !== undefined) this.bytes += chunk.length
+    this.#stream.end(chunk)
+  }
+
+  onceDrain(fn: () => void): void {
+    this.#stream.once('drain', fn)
+  }
+
+  onClose(fn: () => void): void {
+    this.#stream.once('close', fn)
+  }
+
+  destroy(): void {
+    this.#stream.close(constants.NGHTTP2_INTERNAL_ERROR)
+  }
+}
+
+/** A short text answer (errors, refusals, fixed responses). */
+export function sendText(
+  reply: Reply,
+  status: number,
+  text: string,
+  options: { close?: boolean; headers?: string[]; contentType?: string } = {},
+): void {
+  if (reply.headersSent) {
+    reply.destroy()
+    return
+  }
+  const body = Buffer.from(text)
+  const headers = [
+    'content-type',
+    options.contentType ?? 'text/plain; charset=utf-8',
+    'content-length',
+    String(body.length),
+    ...(options.headers ?? []),
+  ]
+  reply.head(status, headers, options.close)
+  reply.end(body)
+}

@@ -1,0 +1,76 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { checkHttp1Request, checkHttp2Request, isRefusal } from './request-checks.js'
+
+function outcome(r: ReturnType<typeof checkHttp1Request>): string {
+  return isRefusal(r) ? `${r.status}${r.close ? ' close' : ''}` : `ok ${r.host} ${r.path}`
+}
+
+describe('checkHttp1Request', () => {
+  const H = ['Host', 'app.test']
+  const cases: [
+    name: string,
+    url: string,
+    raw: string[],
+    sni: string | undefined,
+    expected: string,
+  ][] = [
+    ['origin-form', '/a?b', H, 'app.test', 'ok app.test /a?b'],
+    ['host with port', '/', ['Host', 'APP.test:8443'], 'app.test', 'ok app.test /'],
+    ['no SNI is not checked', '/', H, undefined, 'ok app.test /'],
+    ['SNI with a trailing dot', '/', H, 'app.test.', 'ok app.test /'],
+    ['SNI differs', '/', H, 'other.test', '421'],
+    ['missing Host', '/', [], 'app.test', '400 close'],
+    ['two Host', '/', [...H, 'host', 'app.test'], 'app.test', '400 close'],
+    ['bad Host', '/', ['Host', 'a b'], 'app.test', '400 close'],
+    ['absolute-form, same host', 'http://app.test/x?y', H, 'app.test', 'ok app.test /x?y'],
+    ['absolute-form, no path', 'https://app.test', H, 'app.test', 'ok app.test /'],
+    ['absolute-form, query only', 'https://app.test?q', H, 'app.test', 'ok app.test /?q'],
+    ['absolute-form, other host', 'http://evil.test/x', H, 'app.test', '400 close'],
+    ['absolute-form, userinfo', 'http://app.test@evil.test/', H, 'app.test', '400 close'],
+    ['asterisk-form', '*', H, 'app.test', '400 close'],
+    ['authority-form', 'app.test:443', H, 'app.test', '400 close'],
+    ['TE chunked', '/', [...H, 'Transfer-Encoding', 'chunked'], 'app.test', 'ok app.test /'],
+    [
+      'TE Chunked (case-insensitive token)',
+      '/',
+      [...H, 'Transfer-Encoding', 'Chunked'],
+      'app.test',
+      'ok app.test /',
+    ],
+    [
+      'TE gzip, chunked',
+      '/',
+      [...H, 'Transfer-Encoding', 'gzip, chunked'],
+      'app.test',
+      '501 close',
+    ],
+    [
+      'TE twice',
+      '/',
+      [...H, 'Transfer-Encoding', 'chunked', 'Transfer-Encoding', 'chunked'],
+      'app.test',
+      '501 close',
+    ],
+    ['TE identity', '/', [...H, 'Transfer-Encoding', 'identity'], 'app.test', '501 close'],
+  ]
+  for (const [name, url, raw, sni, expected] of cases) {
+    test(`${name} → ${expected}`, () =>
+      assert.equal(outcome(checkHttp1Request(url, raw, sni)), expected))
+  }
+})
+
+describe('checkHttp2Request', () => {
+  const cases: [name: string, args: Parameters<typeof checkHttp2Request>, expected: string][] = [
+    ['authority', ['app.test', undefined, '/x', 'app.test'], 'ok app.test /x'],
+    ['Host only', [undefined, 'app.test', '/x', 'app.test'], 'ok app.test /x'],
+    ['both, same', ['app.test:443', 'app.test', '/', 'app.test'], 'ok app.test /'],
+    ['both, different', ['app.test', 'evil.test', '/', 'app.test'], '400 close'],
+    ['none', [undefined, undefined, '/', 'app.test'], '400 close'],
+    ['SNI differs', ['evil.test', undefined, '/', 'app.test'], '421'],
+    ['path not origin-form', ['app.test', undefined, 'x', 'app.test'], '400 close'],
+  ]
+  for (const [name, args, expected] of cases) {
+    test(`${name} → ${expected}`, () => assert.equal(outcome(checkHttp2Request(...args)), expected))
+  }
+})

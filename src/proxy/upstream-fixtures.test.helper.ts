@@ -1,0 +1,95 @@
+/** Fixtures for the upstream and tunnel tests: route options, loopback servers, throwaway certificates. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createSelfSigned } from '../server/self-signed.js'
+import type { ProxyRoute } from './types.js'
+
+/** A proxy route with the documented defaults, changed by `overrides`. */
+export function proxyRoute(overrides: Partial<ProxyRoute> = {}): ProxyRoute {
+  return {
+    kind: 'proxy',
+    path: '/',
+    maxBodyBytes: 10 * 1024 * 1024,
+    headersUp: { set: {}, remove: [] },
+    headersDown: { set: {}, remove: [] },
+    upstreams: [{ url: 'http://127.0.0.1:1' }],
+    loadBalancing: 'round_robin',
+    stickyCookie: 'gatehouse_upstream',
+    passiveHealth: { maxFails: 3, failWindowMs: 10_000, ejectMs: 30_000 },
+    retries: 1,
+    connectTimeoutMs: 5_000,
+    responseTimeoutMs: 60_000,
+    websocketIdleTimeoutMs: 86_400_000,
+    upstreamTls: { verify: true },
+    preserveHost: true,
+    ...overrides,
+  }
+}
+
+/** Sockets of each listening server, so that `stop` can end them (plain net servers have no list). */
+const connections = new WeakMap<Server | NetServer, Set<Socket>>()
+
+/** Listens on a free loopback port; returns the port. */
+export async function listen(server: Server | NetServer): Promise<number> {
+  const sockets = new Set<Socket>()
+  connections.set(server, sockets)
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  return (server.address() as AddressInfo).port
+}
+
+/** Closes a server and every connection it still has. */
+export async function stop(server: Server | NetServer): Promise<void> {
+  for (const socket of connections.get(server) ?? []) socket.destroy()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  const server = createServer()
+  const port = await listen(server)
+  await stop(server)
+  return port
+}
+
+export interface TestCertificate {
+  cert: string
+  key: string
+  /** The certificate written to a file, for `upstreamTls.caFile` (it is its own CA). */
+  caFile: string
+  /** Removes the file. */
+  remove(): void
+}
+
+/** A self-signed certificate for `names`, saved to a temporary file. */
+export async function testCertificate(names: string[]): Promise<TestCertificate> {
+  const { certificatePem, privateKeyPem } = await createSelfSigned(names)
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-upstream-'))
+  const caFile = join(dir, 'ca.pem')
+  writeFileSync(caFile, certificatePem)
+  return {
+    cert: certificatePem,
+    key: privateKeyPem,
+    caFile,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  }
+}
+
+/** Polls `condition` every 5 ms until it holds; fails after `ms` of real time. */
+export async function eventually(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
