@@ -13,9 +13,9 @@ import { FileStorage } from '../storage/file-storage.js'
 import type { Storage } from '../storage/storage.js'
 import { openAccessLog, type AccessLogSink } from './access-log-sink.js'
 import { FrontGateway } from './front-gateway.js'
-import { gatewayAsApp } from './gateway-as-app.js'
 import { ManagedCertificates, type CertificateView } from './managed-certificates.js'
 import { appliedConfig, planReload } from './reload-plan.js'
+import { withHsts } from './with-hsts.js'
 import { StatusPageGateway } from './status-page.js'
 
 export interface StartGatehouseOptions {
@@ -90,7 +90,7 @@ export async function startGatehouse(
     sinkOptions(opts),
   )
   const gatewayOptions = (c: GatehouseConfig): GatewayOptions => ({
-    sites: c.sites,
+    sites: withHsts(c.sites, c.tls.hsts),
     limits: c.server.limits,
     trustedProxies: c.server.trustedProxies,
     via: 'gatehouse',
@@ -112,10 +112,10 @@ export async function startGatehouse(
       tlsAlpn,
       https: listenerOf(config.https),
       http: listenerOf(config.http),
-      hsts: config.tls.hsts,
+      limits: config.server.limits,
       redirects: (host) => front.serves(host) || certs.sources.lookup(host) !== undefined,
     },
-    gatewayAsApp(front),
+    front,
   )
   await certs.setHosts(hostsOf(config))
   await ticketKeys.start()
@@ -164,7 +164,7 @@ export async function startGatehouse(
         const before = front.inner
         if (next.sites.length === 0) front.replace(statusPage)
         else if (before === statusPage) front.replace(innerFor(next))
-        else before.update(next.sites)
+        else before.update(withHsts(next.sites, current.tls.hsts))
         if (before !== statusPage && front.inner !== before) await before.close()
       }
       front.healthPath = next.server.healthPath
