@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { startGatehouse } from '../../src/serve/start-gatehouse.js'
 import { silentLogger } from '../../src/logger.js'
 import { curl } from '../helpers/curl.js'
+import { spawnGatehouse } from '../helpers/gatehouse-process.js'
 import { testConfig } from '../helpers/gatehouse-config.js'
 
 const noProxy = (): never => {
@@ -60,4 +61,30 @@ test('embedded default: the status page over HTTPS with a local-CA certificate c
   const status = gh.status()
   assert.deepEqual(status.managedNames, ['localhost'])
   assert.equal(status.certificates.find((c) => c.names.includes('localhost'))?.source, 'local-ca')
+})
+
+test('`gatehouse serve` with no configuration file starts the embedded default', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-serve-nofile-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  // Ports 8443/8080 by default; any free ones here, so tests can run side by side.
+  const gh = spawnGatehouse(
+    ['serve'],
+    { GATEHOUSE_HOME: join(dir, 'home'), GATEHOUSE_HTTPS_PORT: '0', GATEHOUSE_HTTP_PORT: '0' },
+    dir,
+  )
+  t.after(() => gh.stop('SIGKILL'))
+  const listening = await gh.waitForLog((l) => l.msg === 'listening')
+  assert.equal(listening.config, 'embedded default')
+  assert.deepEqual(listening.names, ['localhost'])
+  const port = Number(listening.https)
+  const page = await curl([
+    '--resolve',
+    `localhost:${port}:127.0.0.1`,
+    '--cacert',
+    join(dir, 'home/local-ca/root.crt'),
+    `https://localhost:${port}/`,
+  ])
+  assert.equal(page.code, 0)
+  assert.match(page.stdout, /Gatehouse is running/)
+  assert.equal(await gh.stop('SIGINT'), 0)
 })
