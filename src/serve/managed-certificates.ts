@@ -12,7 +12,6 @@ import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { CertificateFolder, type FolderEvent } from '../manager/certificate-folder.js'
 import { CertificateManager, type ManagedStatus } from '../manager/certificate-manager.js'
 import type { Issuer } from '../manager/issuer.js'
-import { LocalCaIssuer } from '../manager/local-ca-issuer.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
 import { CertificateSources } from '../server/certificate-sources.js'
 import { createDefault, loadPair, readCaFile } from '../server/create-server.js'
@@ -21,9 +20,12 @@ import type { Storage } from '../storage/storage.js'
 import { CertificateCache, type CertEntry } from '../tls/certificate-cache.js'
 import type { GatehouseConfig } from '../config/types.js'
 import { issuerFor } from './issuer-choice.js'
+import { lazyLocalCaIssuer } from './lazy-local-ca-issuer.js'
 
 export interface ManagedCertificatesOptions {
   config: GatehouseConfig
+  /** The host names managed at start (see `setHosts`); they decide whether the local CA is loaded. */
+  hosts: readonly string[]
   storage: Storage
   http01: Http01Responder
   tlsAlpn: TlsAlpnResponder
@@ -57,7 +59,7 @@ export class ManagedCertificates {
   readonly #managed: CertificateCache
   readonly #unmanaged: readonly CertificateCache[]
   readonly #folder: CertificateFolder | undefined
-  readonly #issuers: { local: Issuer | undefined; acme: LazyAcmeIssuer }
+  readonly #issuers: { local: Issuer; acme: LazyAcmeIssuer }
   readonly #managers = new Map<string, { manager: CertificateManager; issuer: Issuer }>()
   #started = false
 
@@ -69,7 +71,7 @@ export class ManagedCertificates {
       unmanaged: CertificateCache[]
       folder: CertificateFolder | undefined
       defaultCertificate: { certificatePem: string; privateKeyPem: string }
-      local: Issuer | undefined
+      local: Issuer
       acme: LazyAcmeIssuer
     },
   ) {
@@ -99,7 +101,9 @@ export class ManagedCertificates {
           })
     await folder?.scan()
     const managed = new CertificateCache()
-    const ca = await LocalCa.load(storage, o.clock ? { clock: o.clock } : {})
+    // The local CA is created only when a local name needs it: a public server keeps no root CA.
+    const local = hostsNeedLocalCa(o.hosts, config)
+    const ca = local ? await LocalCa.load(storage, o.clock ? { clock: o.clock } : {}) : undefined
     const acme = new LazyAcmeIssuer({
       storage,
       directoryUrl: resolveDirectoryUrl(config.tls.acmeDirectory),
@@ -117,8 +121,12 @@ export class ManagedCertificates {
       folder,
       defaultCertificate:
         folder?.defaultEntry ??
-        (await createDefault(ca, [], certDir ?? join(config.home, 'certificates'))),
-      local: new LocalCaIssuer(ca),
+        (await createDefault(
+          ca,
+          o.hosts.filter((h) => !h.startsWith('*.')),
+          certDir ?? join(config.home, 'certificates'),
+        )),
+      local: lazyLocalCaIssuer(storage, o.clock, ca),
       acme,
     })
   }
@@ -145,8 +153,7 @@ export class ManagedCertificates {
           this.#o.logger.warn('no certificate source for host', { host, why: choice.why })
         continue
       }
-      const issuer = choice.issuer === 'acme' ? this.#issuers.acme : this.#issuers.local
-      if (issuer) wanted.set(host, issuer)
+      wanted.set(host, choice.issuer === 'acme' ? this.#issuers.acme : this.#issuers.local)
     }
     const removed = [...this.#managers].filter(([name, m]) => wanted.get(name) !== m.issuer)
     await Promise.all(
@@ -235,6 +242,11 @@ export class ManagedCertificates {
       })
     this.#o.onEvent?.(e)
   }
+}
+
+function hostsNeedLocalCa(hosts: readonly string[], config: GatehouseConfig): boolean {
+  const options = { acmeDirectory: config.tls.acmeDirectory, onDemand: false }
+  return hosts.some((h) => issuerFor(h, options).issuer === 'local-ca')
 }
 
 function viewOf(entry: CertEntry): CertificateView {

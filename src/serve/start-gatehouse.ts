@@ -77,6 +77,7 @@ export async function startGatehouse(
   const tlsAlpn = new TlsAlpnResponder({ store: challengeStore })
   const certs = await ManagedCertificates.create({
     config,
+    hosts: hostsOf(config),
     storage,
     http01,
     tlsAlpn,
