@@ -132,7 +132,7 @@ export async function startGatehouse(
     http: server.httpPort,
     sites: config.sites.length,
     names: certs.names,
-    ...(config.file ? { config: config.file } : { config: 'embedded default' }),
+    config: config.file ?? (config.sites.length === 0 ? 'embedded default' : 'command line'),
   })
 
   let closing: Promise<void> | undefined

@@ -103,3 +103,24 @@ test('gatehouse reverse-proxy with real Pebble: the upstream over HTTPS, WebSock
     'pid file removed at exit',
   )
 })
+
+test('gatehouse reverse-proxy: bad flags are refused before anything starts, naming the flag (exit 2)', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--from', 'a.test'], /give --to UPSTREAM/],
+    [
+      ['--from', 'a.test', '--to', '127.0.0.1:1', '--max-body', 'lots'],
+      /--max-body: "lots" is not a size/,
+    ],
+    [['--from', 'a_b.test', '--to', '127.0.0.1:1'], /--from: invalid name "a_b\.test"/],
+    [['--from', 'a.test', '--to', 'ftp://x'], /--to: upstream "ftp:\/\/x" has scheme ftp:/],
+    [
+      ['--from', 'a.test', '--to', '127.0.0.1:1', '--tls-cert', 'c.pem'],
+      /give --tls-cert and --tls-key together/,
+    ],
+  ]
+  for (const [args, message] of cases) {
+    const run = spawnGatehouse(['reverse-proxy', ...args])
+    assert.equal(await run.exited, 2, args.join(' '))
+    assert.match(run.stderr(), message)
+  }
+})

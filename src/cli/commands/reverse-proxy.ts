@@ -157,13 +157,42 @@ export function reverseProxyConfig(args: ParsedArgs, io: Io): GatehouseConfig {
   }
   if (port !== undefined && !flags.has('https.port')) flags.set('https.port', port)
   const cwd = process.cwd()
-  return resolveConfig({
-    file: { name: 'the reverse-proxy flags', path: join(cwd, 'reverse-proxy.toml'), text },
-    env: io.env,
-    flags,
-    cwd,
-    userHome: io.env.HOME || homedir(),
-    cpus: availableParallelism(),
-    embedded: false,
-  }).config
+  try {
+    const config: GatehouseConfig = {
+      ...resolveConfig({
+        file: { name: SYNTHETIC, path: join(cwd, 'reverse-proxy.toml'), text },
+        env: io.env,
+        flags,
+        cwd,
+        userHome: io.env.HOME || homedir(),
+        cpus: availableParallelism(),
+        embedded: false,
+      }).config,
+    }
+    // No file: the text was built from the flags (`file` would name a reverse-proxy.toml that is not there).
+    delete config.file
+    return config
+  } catch (err) {
+    throw err instanceof ConfigError && err.file === SYNTHETIC ? asFlagError(err) : err
+  }
+}
+
+/** Name of the configuration text built from the flags, in the config layer's errors. */
+const SYNTHETIC = 'reverse-proxy flags'
+
+/** The flag behind a key of the built configuration. */
+const FLAG_OF_KEY: readonly (readonly [RegExp, string])[] = [
+  [/max_body$/, '--max-body'],
+  [/header_up/, '--header-up'],
+  [/header_down/, '--header-down'],
+  [/proxy/, '--to'],
+  [/hosts/, '--from'],
+  [/tls\.files/, '--tls-cert/--tls-key'],
+]
+
+/** A config error about the text built from the flags, told in terms of the flag the user gave. */
+function asFlagError(err: ConfigError): UsageError {
+  const flag = FLAG_OF_KEY.find(([re]) => re.test(err.key ?? ''))?.[1] ?? 'a flag'
+  const detail = err.message.replace(new RegExp(`^.*? at ${SYNTHETIC}:\\d+: `), '')
+  return new UsageError(`${flag}: ${detail}`)
 }
