@@ -78,5 +78,14 @@ test('--workers 2: one certificate obtained once from Pebble, served by both wor
   assert.deepEqual([...workers].sort(), [1, 2], 'both workers answered')
   assert.equal(front.count('new-order'), 1, 'one order for the two workers')
   assert.equal(front.count('finalize'), 1)
+  // SIGHUP to the primary reaches every worker.
+  gh.child.kill('SIGHUP')
+  await gh.waitForLog((l) => l.msg === 'reloaded' && l.worker === 1)
+  await gh.waitForLog((l) => l.msg === 'reloaded' && l.worker === 2)
   assert.equal(await gh.stop('SIGTERM'), 0, gh.stderr())
+  assert.equal(
+    gh.logs().filter((l) => l.msg === 'stopped').length,
+    2,
+    'each worker drained and stopped',
+  )
 })
