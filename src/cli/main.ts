@@ -6,6 +6,7 @@ import { caTrust } from './commands/ca-trust.js'
 import { caUntrust } from './commands/ca-untrust.js'
 import { certsList } from './commands/certs-list.js'
 import { certsObtain } from './commands/certs-obtain.js'
+import { certsRenew } from './commands/certs-renew.js'
 import { certsRevoke } from './commands/certs-revoke.js'
 import { config } from './commands/config.js'
 import { csr } from './commands/csr.js'
@@ -14,6 +15,7 @@ import { reload } from './commands/reload.js'
 import { reverseProxy } from './commands/reverse-proxy.js'
 import { serve } from './commands/serve.js'
 import { validate } from './commands/validate.js'
+import { doctor } from './commands/doctor.js'
 import type { Io } from './context.js'
 
 export type { Io } from './context.js'
@@ -25,7 +27,15 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: certsObtain,
     summary: 'obtain a certificate from an ACME CA (like certbot certonly / lego run)',
   },
-  'certs list': { run: certsList, summary: 'list the certificates in the home folder' },
+  'certs list': {
+    run: certsList,
+    summary: 'list every certificate: source, expiry, next renewal and why, last error',
+  },
+  'certs renew': {
+    run: certsRenew,
+    summary:
+      'renew the stored certificates that are due (or --force), then reload a running server',
+  },
   'certs revoke': { run: certsRevoke, summary: 'revoke a certificate' },
   'ca trust': {
     run: caTrust,
@@ -57,6 +67,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: reverseProxy,
     summary: 'HTTPS reverse proxy in one line: --from HOST --to 127.0.0.1:PORT',
   },
+  doctor: {
+    run: doctor,
+    summary: 'check DNS, CAA, ports, home folder, ACME directory and clock for a name',
+  },
   demo: {
     run: demo,
     summary: 'start a local Pebble CA, obtain a certificate from it and serve it once',
@@ -72,7 +86,8 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`)
   .join('\n')}
 
-Run \`gatehouse <command> --help\` for a command's options. Every option can also be set in the
+Run \`gatehouse <command> --help\` (or \`gatehouse help <command>\`) for a command's options, and
+\`gatehouse --version\` (-V) for the version. Every option can also be set in the
 environment as GATEHOUSE_<OPTION> (e.g. GATEHOUSE_HOME); flags win over the environment.
 Exit status: 0 success, 1 failure, 2 usage error.
 `
@@ -80,17 +95,20 @@ Exit status: 0 success, 1 failure, 2 usage error.
 /** The CLI: parses argv, runs one command, returns the exit code. No business logic here. */
 export async function main(argv: string[], io: Io): Promise<number> {
   const [first, second] = argv
+  // `gatehouse help certs renew` is `gatehouse certs renew --help`.
+  if (first === 'help' && second !== undefined) return main([...argv.slice(1), '--help'], io)
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(USAGE)
     return first === undefined ? 2 : 0
   }
-  if (first === '--version' || first === '-v') {
+  if (first === '--version' || first === '-V' || first === '-v') {
     io.stdout.write(`${VERSION}\n`)
     return 0
   }
   const two = `${first} ${second ?? ''}`
   const command = COMMANDS[two] ? two : COMMANDS[first] ? first : undefined
   const debug = argv.includes('--debug') || /^(1|true)$/i.test(io.env.GATEHOUSE_DEBUG ?? '')
+  if (!command && groupUsage(first, second, io)) return second === undefined ? 2 : 0
   if (!command) {
     const known = [
       ...new Set(
@@ -98,7 +116,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ),
     ]
     io.stderr.write(
-      `gatehouse: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}${suggest(two.trim(), Object.keys(COMMANDS), '')}\n`,
+      `gatehouse: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}${suggest(two.trim(), Object.keys(COMMANDS), '') || suggest(first, Object.keys(COMMANDS), '')}\n`,
     )
     io.stderr.write(`commands: ${known.join(', ')}; see gatehouse --help\n`)
     return 2
@@ -109,6 +127,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     return reportError(err, command, io, debug)
   }
+}
+
+/** `gatehouse certs` or `gatehouse certs --help`: the group's commands. False when not a group. */
+function groupUsage(group: string, second: string | undefined, io: Io): boolean {
+  if (second !== undefined && second !== '--help' && second !== '-h') return false
+  const members = Object.entries(COMMANDS).filter(([name]) => name.startsWith(`${group} `))
+  if (members.length === 0) return false
+  const lines = members.map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`).join('\n')
+  const out = second === undefined ? io.stderr : io.stdout
+  out.write(`usage: gatehouse ${group} <command> [options]\n\ncommands:\n${lines}\n`)
+  return true
 }
 
 function reportError(err: unknown, command: string, io: Io, debug: boolean): number {

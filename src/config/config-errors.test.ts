@@ -321,3 +321,41 @@ for (const c of CASES) {
     )
   })
 }
+
+test('config error: a listener host with a port, and an on-demand name that is not one', () => {
+  const resolve = (text: string) => () =>
+    resolveConfig({ ...BASE, file: { name: 'g.toml', path: '/g.toml', text } })
+  assert.throws(resolve('[https]\nhost = "0.0.0.0:443"\n'), {
+    message:
+      '`https.host` at g.toml:2: "0.0.0.0:443" is not an IP address or host name (give the port as `port`)',
+  })
+  assert.throws(resolve('[tls.on_demand]\nallow = ["*.example.com", "*bad.example.com"]\n'), {
+    message: /^`tls\.on_demand\.allow\[1\]` at g\.toml:2: invalid name "\*bad\.example\.com"/,
+  })
+  assert.deepEqual(
+    resolveConfig({
+      ...BASE,
+      file: {
+        name: 'g.toml',
+        path: '/g.toml',
+        text: '[https]\nhost = "[::]"\n[tls.on_demand]\nallow = "*.Example.com"\n',
+      },
+    }).config.tls.onDemand,
+    { allow: ['*.example.com'] },
+  )
+  // `**.` is any depth (src/manager/on-demand-patterns.ts); it still needs a real domain after it.
+  assert.deepEqual(
+    resolveConfig({
+      ...BASE,
+      file: {
+        name: 'g.toml',
+        path: '/g.toml',
+        text: '[tls.on_demand]\nallow = ["**.Apps.example.com"]\n',
+      },
+    }).config.tls.onDemand,
+    { allow: ['**.apps.example.com'] },
+  )
+  assert.throws(resolve('[tls.on_demand]\nallow = ["**.com"]\n'), {
+    message: /^`tls\.on_demand\.allow\[0\]` at g\.toml:2: invalid name "com"/,
+  })
+})

@@ -125,3 +125,17 @@ test('formatPath and tableLabel spell paths the way errors show them', () => {
     '`health_check` in [[site.route]]',
   )
 })
+
+test('every key path smol-toml parses has a line', () => {
+  const paths = (value: unknown, path: (string | number)[]): (string | number)[][] => {
+    if (Array.isArray(value))
+      return value.flatMap((v, i) => [[...path, i], ...paths(v, [...path, i])])
+    if (value !== null && typeof value === 'object' && !(value instanceof Date))
+      return Object.entries(value).flatMap(([k, v]) => [[...path, k], ...paths(v, [...path, k])])
+    return []
+  }
+  const lines = locateKeys(SOURCE)
+  const all = paths(parse(SOURCE), [])
+  assert.ok(all.length > 40, String(all.length))
+  for (const path of all) assert.ok(lines.has(formatPath(path)), formatPath(path))
+})

@@ -334,3 +334,18 @@ idle_timeout = "90s"
     assert.deepEqual(again.config, first.config)
   })
 })
+
+test('home is expanded once, from the environment: `$GATEHOUSE_HOME` in home means the variable', () => {
+  const text = 'home = "$GATEHOUSE_HOME/inner"\n[tls]\ncert_dir = "$GATEHOUSE_HOME/c"\n'
+  const { config } = resolveText(text, { env: { GATEHOUSE_HOME: '/srv' } })
+  // The environment's GATEHOUSE_HOME is itself the home setting, and wins over the file.
+  assert.equal(config.home, '/srv')
+  assert.equal(config.tls.certDir, '/srv/c')
+  const fromFile = resolveText('home = "$STATE/gh"\n[tls]\ncert_dir = "$GATEHOUSE_HOME/c"\n', {
+    env: { STATE: '/var/lib' },
+  })
+  assert.deepEqual(
+    [fromFile.config.home, fromFile.config.tls.certDir],
+    ['/var/lib/gh', '/var/lib/gh/c'],
+  )
+})

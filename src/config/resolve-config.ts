@@ -62,16 +62,15 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
     embedded: options.embedded !== false && options.file === undefined,
     userHome: options.userHome,
   }
-  const homeSetting = SETTINGS[0] as Setting
+  const home = settingValue(homeSetting(), homeTree(tree, env, root), env, flags, state, defaults)
+  defaults.home = home.value as string
   // `$GATEHOUSE_HOME` in values means the resolved home, wherever it was set.
-  const homeTree =
-    tree.home === undefined ? {} : expandTree({ home: tree.home }, (n) => env[n], root)
-  defaults.home = settingValue(homeSetting, homeTree, env, flags, state, defaults).value as string
   const expanded = expandTree(tree, (n) => (n === 'GATEHOUSE_HOME' ? defaults.home : env[n]), root)
   const config = emptyConfig(options.file?.path)
-  const values = new Map<string, Resolved>()
+  const values = new Map<string, Resolved>([['home', home]])
   for (const setting of SETTINGS) {
-    const resolved = settingValue(setting, expanded, env, flags, state, defaults)
+    const resolved =
+      values.get(setting.key) ?? settingValue(setting, expanded, env, flags, state, defaults)
     values.set(setting.key, resolved)
     if (setting.target !== undefined && resolved.value !== undefined)
       setPath(config, setting.target, resolved.value)
@@ -79,6 +78,21 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   config.sites = parseSites(expanded.site, root.at('site'))
   finish(config, values)
   return { config: deepFreeze(config), sources: state.sources }
+}
+
+function homeSetting(): Setting {
+  const setting = SETTINGS.find((s) => s.key === 'home')
+  if (!setting) throw new Error('the settings table has no `home`')
+  return setting
+}
+
+/** The file's `home`, expanded with the environment alone (it cannot refer to itself). */
+function homeTree(
+  tree: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+  root: Where,
+): Record<string, unknown> {
+  return tree.home === undefined ? {} : expandTree({ home: tree.home }, (n) => env[n], root)
 }
 
 /** A setting's value and where it came from (for errors about combinations). */

@@ -15,6 +15,8 @@ import {
   email,
   int,
   list,
+  listenHost,
+  onDemandPattern,
   oneOf,
   path,
   port,
@@ -61,7 +63,7 @@ const listener = (standardPort: number, embeddedPort: number, what: string): Set
   {
     key: `${what}.host`,
     flag: `${what}-host`,
-    type: text,
+    type: listenHost,
     default: (d) => (d.embedded ? '127.0.0.1' : '0.0.0.0'),
     defaultText: '`0.0.0.0` (`127.0.0.1` embedded)',
     help: `address the ${what.toUpperCase()} listener binds`,
@@ -189,9 +191,9 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   {
     key: 'tls.on_demand.allow',
     flag: 'on-demand-allow',
-    type: list(text),
+    type: list(onDemandPattern),
     defaultText: 'none',
-    help: 'names (`*.example.com`) whose certificates are obtained at the first handshake',
+    help: 'names (`*.example.com`: one label, `**.example.com`: any depth) whose certificates are obtained at the first handshake',
     target: 'tls.onDemand.allow',
   },
   {

@@ -2,28 +2,15 @@
  * `[[site]]` blocks: the names a site answers (exact and `*.` wildcard, checked as certificate names)
  * and its `[[site.route]]`s. Also the way back to TOML for `gatehouse config`.
  */
-import { parseIdentifier } from '../issuance/identifiers.js'
 import type { SiteOptions } from '../proxy/types.js'
 import { formatPath } from './key-path.js'
 import { lineOf } from './locate-keys.js'
 import { reader } from './read-key.js'
 import { parseRoute, routeToToml } from './route-schema.js'
-import { bool, list, show, table, text, type TomlOut, type ValueType } from './value-types.js'
+import { bool, hostName, list, show, table, type TomlOut } from './value-types.js'
 import type { Where } from './where.js'
 
 const SITE_KEYS = ['hosts', 'access_log', 'route']
-
-const host: ValueType<string> = {
-  hint: 'a host name or `*.` wildcard',
-  parse(raw, where) {
-    try {
-      return parseIdentifier(text.parse(raw, where)).value
-    } catch (err) {
-      return where.fail((err as Error).message)
-    }
-  },
-  format: (v) => v,
-}
 
 /** Parses the `site` array of tables (`where` is at `site`). */
 export function parseSites(raw: unknown, where: Where): SiteOptions[] {
@@ -55,7 +42,7 @@ function parseSite(raw: unknown, where: Where): SiteOptions {
       'a site needs at least one [[site.route]], e.g. path = "/" and proxy = "127.0.0.1:8080"',
     )
   const read = reader(t, where)
-  const hosts = [...new Set(read('hosts', list(host, true), []))]
+  const hosts = [...new Set(read('hosts', list(hostName, true), []))]
   const accessLog = read('access_log', bool, true)
   const routesWhere = where.at('route')
   if (!Array.isArray(t.route))

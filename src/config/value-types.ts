@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net'
 import { isAbsolute, resolve } from 'node:path'
+import { parseIdentifier } from '../issuance/identifiers.js'
 import { DURATION_HINT, formatDuration, parseDuration } from './duration.js'
 import { formatSize, parseSize, SIZE_HINT } from './size.js'
 import type { Where } from './where.js'
@@ -208,4 +209,48 @@ export function table(
   if (!isTable(raw)) return where.fail(`${show(raw)} is not a table`)
   for (const key of Object.keys(raw)) if (!known.includes(key)) where.unknownKey(key, known)
   return raw
+}
+
+/** A certificate name: exact or `*.` wildcard, lower-cased A-labels (or an IP address). */
+export const hostName: ValueType<string> = {
+  hint: 'a host name or `*.` wildcard',
+  parse(raw, where) {
+    try {
+      return parseIdentifier(text.parse(raw, where)).value
+    } catch (err) {
+      return where.fail((err as Error).message)
+    }
+  },
+  format: (v) => v,
+}
+
+/**
+ * An on-demand allow-list entry: what {@link hostName} takes, plus `**.<domain>` for any depth
+ * (src/manager/on-demand-patterns.ts).
+ */
+export const onDemandPattern: ValueType<string> = {
+  hint: 'a host name, `*.` (one label) or `**.` (any depth) wildcard',
+  parse(raw, where) {
+    const s = text.parse(raw, where)
+    if (!s.startsWith('**.')) return hostName.parse(s, where)
+    const domain = hostName.parse(s.slice(3), where)
+    if (domain.startsWith('*.') || !domain.includes('.')) {
+      return where.fail(`${show(raw)}: **. needs a domain of at least two labels after it`)
+    }
+    return `**.${domain}`
+  },
+  format: (v) => v,
+}
+
+/** The address a listener binds: an IP address (`0.0.0.0`, `::`) or a local host name. */
+export const listenHost: ValueType<string> = {
+  hint: 'an IP address such as "0.0.0.0" or "::", or a host name',
+  parse(raw, where) {
+    const s = text.parse(raw, where)
+    const bare = s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s
+    if (isIP(bare) === 0 && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(bare))
+      where.fail(`${show(raw)} is not an IP address or host name (give the port as \`port\`)`)
+    return bare
+  },
+  format: (v) => v,
 }

@@ -1,7 +1,6 @@
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { ChallengeContext } from './challenge-solver.js'
 import type { ChallengeStore } from './challenge-store.js'
-import { createTlsAlpnCertificate } from './tls-alpn-cert.js'
 
 /** RFC 8737 §6.2: the ALPN protocol a TLS-ALPN-01 validation negotiates. */
 export const ACME_TLS_ALPN = 'acme-tls/1'
@@ -29,6 +28,9 @@ export class TlsAlpnResponder {
   }
 
   async add(challenge: ChallengeContext, options: { signal?: AbortSignal } = {}): Promise<void> {
+    // Imported at the first challenge: it pulls in @peculiar/x509 (~0.4 s and ~20 MiB at start-up),
+    // and every HTTPS server holds a responder whether or not it ever answers a challenge.
+    const { createTlsAlpnCertificate } = await import('./tls-alpn-cert.js')
     const { keyPem, certPem } = await createTlsAlpnCertificate(
       challenge.identifier,
       challenge.keyAuthorization,
@@ -61,6 +63,7 @@ export class TlsAlpnResponder {
     const key = `${servername.toLowerCase()}\n${stored.keyAuthorization}`
     const cached = this.#shared.get(key)
     if (cached !== undefined) return cached
+    const { createTlsAlpnCertificate } = await import('./tls-alpn-cert.js')
     const { keyPem, certPem } = await createTlsAlpnCertificate(
       stored.identifier,
       stored.keyAuthorization,

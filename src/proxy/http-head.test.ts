@@ -5,6 +5,8 @@ import {
   headEnd,
   minimalResponse,
   parseResponseHead,
+  serialize101Head,
+  serializeFinalHead,
   serializeRequestHead,
   serializeResponseHead,
 } from './http-head.js'
@@ -93,5 +95,28 @@ test('minimalResponse is a complete HTTP/1.1 message that closes the connection'
   assert.equal(
     text,
     'HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 44\r\nconnection: close\r\n\r\nupstream 127.0.0.1:1 refused the connection\n',
+  )
+})
+
+test('a 101 keeps Connection and Upgrade; a final answer loses hop-by-hop fields and closes', () => {
+  const switching = parseResponseHead(
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nKeep-Alive: 5\r\nSec-WebSocket-Accept: x',
+  )
+  assert.equal(
+    serialize101Head(switching).toString(),
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n',
+  )
+  const refused = parseResponseHead(
+    'HTTP/1.1 403 Forbidden\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nKeep-Alive: 5\r\n' +
+      'Transfer-Encoding: chunked\r\nContent-Length: 9\r\nUpgrade: websocket\r\nTE: trailers\r\nX-A: 1',
+  )
+  assert.equal(
+    serializeFinalHead(refused).toString(),
+    'HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nconnection: close\r\n\r\n',
+  )
+  const sized = parseResponseHead('HTTP/1.1 403 Forbidden\r\nContent-Length: 9')
+  assert.equal(
+    serializeFinalHead(sized).toString(),
+    'HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\nconnection: close\r\n\r\n',
   )
 })

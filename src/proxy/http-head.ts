@@ -79,6 +79,30 @@ export function serializeResponseHead(
   return Buffer.from(`${text}\r\n`, 'latin1')
 }
 
+/** Fields of a 101 that concern only the hop to the upstream. */
+const DROP_FROM_101: ReadonlySet<string> = new Set(['keep-alive', 'proxy-connection'])
+/** Hop-by-hop fields (RFC 9110 §7.6.1) of a relayed final answer; ours says `Connection: close`. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']
+
+/** A 101 answer for the client: Connection and Upgrade kept, as the handshake needs them. */
+export function serialize101Head(head: ResponseHead): Buffer {
+  return serializeResponseHead(head, DROP_FROM_101)
+}
+
+/**
+ * A final (non-101) answer for the client, whose connection closes after it: hop-by-hop fields and
+ * those named in Connection removed (RFC 9110 §7.6.1), `Connection: close` added, and Content-Length
+ * dropped when Transfer-Encoding is present (RFC 9112 §6.3). The body is relayed as framed.
+ */
+export function serializeFinalHead(head: ResponseHead): Buffer {
+  const drop = new Set(HOP_BY_HOP)
+  for (const option of fieldValues(head, 'connection').flatMap((v) => v.split(','))) {
+    if (option.trim() !== '') drop.add(option.trim().toLowerCase())
+  }
+  if (fieldValues(head, 'transfer-encoding').length > 0) drop.add('content-length')
+  return serializeResponseHead(head, drop, [['connection', 'close']])
+}
+
 /**
  * A request head. Throws a TypeError for a method, target or field that could split the message
  * (the proxy builds these from a parsed request, so this guards against a bug or a bad header rule).

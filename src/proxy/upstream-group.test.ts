@@ -226,6 +226,15 @@ test('passive health ejects after maxFails failures and brings the upstream back
   assert.equal(b.healthy, true)
 })
 
+/** A logger counting the active checks done, for tests to wait on. */
+function checkCounter(): { logger: Logger; checks: () => number } {
+  let checks = 0
+  const count = (msg: string): void => {
+    if (msg === 'upstream checked') checks++
+  }
+  return { logger: { debug: count, info: count, warn: count, error: count }, checks: () => checks }
+}
+
 /** An upstream whose /health status the test sets; `hold` keeps checks waiting until released. */
 async function healthServer(t: TestContext): Promise<{
   url: string
@@ -264,21 +273,27 @@ test('active checks mark an upstream unhealthy after a failed check and healthy 
     upstreams: [{ url: upstream.url }],
     healthCheck: { path: '/healthz', intervalMs: 10_000, timeoutMs: 2_000, expectStatus: 200 },
   })
-  const g = new UpstreamGroup(route, { clock })
+  const { logger, checks } = checkCounter()
+  const g = new UpstreamGroup(route, { clock, logger })
   t.after(() => g.close())
   const u = g.upstreams[0] as Upstream
   g.start()
   g.start() // a second start does not double the checks
-  await eventually(() => upstream.requests() === 1 && clock.pending === 1, 'the first check')
+  await eventually(() => checks() === 1, 'the first check')
+  assert.equal(upstream.requests(), 1)
   assert.equal(u.healthy, true)
   upstream.status.value = 503
-  await clock.advance(10_000)
-  await eventually(() => !u.healthy, 'the upstream to turn unhealthy')
+  await clock.advance(9_999)
+  assert.equal(checks(), 1, 'no check before the interval')
+  await clock.advance(1)
+  await eventually(() => checks() === 2, 'the second check')
+  assert.equal(u.healthy, false)
   assert.equal(upstream.requests(), 2)
   assert.equal(g.pick({ clientIp: '127.0.0.1' }), undefined)
   upstream.status.value = 200
   await clock.advance(10_000)
-  await eventually(() => u.healthy, 'the upstream to turn healthy')
+  await eventually(() => checks() === 3, 'the third check')
+  assert.equal(u.healthy, true)
   assert.equal(upstream.requests(), 3)
 })
 
@@ -312,15 +327,16 @@ test('a check that times out fails, and checks never overlap', async (t) => {
 test('close stops the checks', async (t) => {
   const upstream = await healthServer(t)
   const clock = new FakeClock()
+  const counter = checkCounter()
   const g = new UpstreamGroup(
     proxyRoute({
       upstreams: [{ url: upstream.url }],
       healthCheck: { path: '/healthz', intervalMs: 1_000, timeoutMs: 500, expectStatus: 200 },
     }),
-    { clock },
+    { clock, logger: counter.logger },
   )
   g.start()
-  await eventually(() => upstream.requests() === 1 && clock.pending === 1, 'the first check')
+  await eventually(() => counter.checks() === 1, 'the first check')
   await g.close()
   assert.equal(clock.pending, 0)
   await clock.advance(10_000)

@@ -47,7 +47,7 @@ export interface Pick {
 export interface UpstreamGroupOptions {
   /** Time for passive ejection and active check scheduling. Default: the wall clock. */
   clock?: Clock
-  /** Health changes are logged here (warn when an upstream goes out, info when it is back). */
+  /** Health changes are logged here (warn when an upstream goes out, info when it is back, debug per check). */
   logger?: Logger
   /** Source of randomness for `random_two`, in [0, 1). Default `Math.random`. */
   random?: () => number
@@ -172,8 +172,9 @@ export class UpstreamGroup {
   }
 
   #onCheck(server: UpstreamServer, failure: string | undefined): void {
-    if (!server.setCheckResult(failure)) return
     const fields = { upstream: server.label, route: this.#route.path }
+    this.#logger.debug('upstream checked', { ...fields, ok: failure === undefined })
+    if (!server.setCheckResult(failure)) return
     if (failure === undefined) this.#logger.info('upstream healthy', fields)
     else this.#logger.warn('upstream unhealthy', { ...fields, reason: failure })
   }

@@ -1,21 +1,20 @@
-import type { IncomingMessage } from 'node:http'
-import { connect as netConnect, Socket } from 'node:net'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
+import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { connect as tlsConnect } from 'node:tls'
 import {
   headEnd,
   MAX_RESPONSE_HEAD_BYTES,
   minimalResponse,
   parseResponseHead,
+  serialize101Head,
+  serializeFinalHead,
   serializeRequestHead,
-  serializeResponseHead,
   type ResponseHead,
 } from './http-head.js'
 import { bodyTracker, responseFraming, type BodyTracker } from './response-body.js'
 import type { ProxyRoute } from './types.js'
 import type { Upstream } from './upstream-group.js'
-import { UpstreamServer } from './upstream-server.js'
-import { createUpstreamTls, hostnameOf, portOf, type UpstreamTls } from './upstream-tls.js'
+import { connectUpstream, describeSocketError, endGracefully } from './tunnel-sockets.js'
 
 export interface TunnelTarget {
   upstream: Upstream
@@ -48,12 +47,6 @@ export interface TunnelHandle {
 
 /** The longest delay a Node timer accepts; longer ones fire after 1 ms with a warning. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-/** After our last byte to a peer, how long it gets to close its side before we drop the connection. */
-const LINGER_MS = 2_000
-/** Fields of a 101 that concern only the hop to the upstream. */
-const DROP_FROM_101: ReadonlySet<string> = new Set(['keep-alive', 'proxy-connection'])
-/** Hop-by-hop fields (RFC 9110 §7.6.1) of a relayed non-101 answer; ours says `Connection: close`. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']
 
 /**
  * Forward an HTTP/1.1 Upgrade (RFC 6455 §4, RFC 9110 §7.8): open a connection to the upstream (TLS for
@@ -113,7 +106,7 @@ class WebSocketTunnel implements TunnelHandle {
     try {
       request = serializeRequestHead(this.#method, this.#target.path, this.#requestHeaders())
     } catch (err) {
-      return this.#fail(500, 'Internal Server Error', `cannot forward the upgrade: ${message(err)}`)
+      return this.#fail(500, `cannot forward the upgrade: ${message(err)}`)
     }
     this.#connect(Buffer.concat([request, head]))
   }
@@ -129,19 +122,10 @@ class WebSocketTunnel implements TunnelHandle {
   }
 
   #connect(request: Buffer): void {
-    const { url } = this.#target.upstream
-    const tls = tlsOf(this.#target.upstream, this.#options.upstreamTls)
-    const endpoint = { host: hostnameOf(url), port: portOf(url), allowHalfOpen: true }
-    const upstream: Socket =
-      tls === undefined
-        ? netConnect(endpoint)
-        : tlsConnect({
-            ...endpoint,
-            secureContext: tls.secureContext,
-            rejectUnauthorized: tls.rejectUnauthorized,
-            ALPNProtocols: ['http/1.1'],
-            ...(tls.servername === undefined ? {} : { servername: tls.servername }),
-          })
+    const { socket: upstream, ready } = connectUpstream(
+      this.#target.upstream,
+      this.#options.upstreamTls,
+    )
     this.#upstream = upstream
     this.#track(upstream)
     upstream.setNoDelay(true)
@@ -151,12 +135,11 @@ class WebSocketTunnel implements TunnelHandle {
     })
     upstream.on('data', (chunk: Buffer) => this.#onData(chunk))
     upstream.on('end', () => this.#onUpstreamEnd())
-    upstream.once(tls === undefined ? 'connect' : 'secureConnect', () => {
+    upstream.once(ready, () => {
       this.#phase = 'awaiting'
       this.#arm(this.#options.responseTimeoutMs, () =>
         this.#fail(
           504,
-          'Gateway Timeout',
           `upstream ${this.#name} did not answer the upgrade within ${this.#options.responseTimeoutMs} ms`,
         ),
       )
@@ -165,7 +148,6 @@ class WebSocketTunnel implements TunnelHandle {
     this.#arm(this.#options.connectTimeoutMs, () =>
       this.#fail(
         504,
-        'Gateway Timeout',
         `upstream ${this.#name} did not accept a connection within ${this.#options.connectTimeoutMs} ms`,
       ),
     )
@@ -180,7 +162,6 @@ class WebSocketTunnel implements TunnelHandle {
       if (end !== -1 || buf.length > MAX_RESPONSE_HEAD_BYTES) {
         return this.#fail(
           502,
-          'Bad Gateway',
           `upstream ${this.#name} sent a response head over ${MAX_RESPONSE_HEAD_BYTES} bytes`,
         )
       }
@@ -192,11 +173,7 @@ class WebSocketTunnel implements TunnelHandle {
     try {
       head = parseResponseHead(buf.toString('latin1', 0, end - 4))
     } catch (err) {
-      return this.#fail(
-        502,
-        'Bad Gateway',
-        `upstream ${this.#name} sent a malformed response: ${message(err)}`,
-      )
+      return this.#fail(502, `upstream ${this.#name} sent a malformed response: ${message(err)}`)
     }
     const rest = buf.subarray(end)
     if (head.status === 101) return this.#openTunnel(head, rest)
@@ -213,7 +190,7 @@ class WebSocketTunnel implements TunnelHandle {
     this.#disarm()
     upstream.removeAllListeners('data')
     upstream.removeAllListeners('end')
-    client.write(serializeResponseHead(head, DROP_FROM_101))
+    client.write(serialize101Head(head))
     if (rest.length > 0) client.write(rest)
     this.#setIdleTimeout(upstream)
     if (client instanceof Socket) this.#setIdleTimeout(client)
@@ -229,20 +206,12 @@ class WebSocketTunnel implements TunnelHandle {
     try {
       tracker = bodyTracker(responseFraming(head, this.#method))
     } catch (err) {
-      return this.#fail(
-        502,
-        'Bad Gateway',
-        `upstream ${this.#name} sent a malformed response: ${message(err)}`,
-      )
+      return this.#fail(502, `upstream ${this.#name} sent a malformed response: ${message(err)}`)
     }
     this.#phase = 'relaying'
     this.#disarm()
     this.#body = tracker
-    const drop = new Set([...HOP_BY_HOP, ...connectionOptions(head)])
-    // RFC 9112 §6.3: with Transfer-Encoding, a Content-Length must not be forwarded.
-    if (head.fields.some(([n]) => n.toLowerCase() === 'transfer-encoding'))
-      drop.add('content-length')
-    this.#client.write(serializeResponseHead(head, drop, [['connection', 'close']]))
+    this.#client.write(serializeFinalHead(head))
     this.#setIdleTimeout(this.#upstream as Socket)
     if (tracker.done) return this.#finish()
     if (rest.length > 0) this.#relay(rest)
@@ -268,7 +237,6 @@ class WebSocketTunnel implements TunnelHandle {
     if (this.#phase !== 'relaying') {
       return this.#fail(
         502,
-        'Bad Gateway',
         `upstream ${this.#name} closed the connection without answering the upgrade`,
       )
     }
@@ -279,7 +247,7 @@ class WebSocketTunnel implements TunnelHandle {
 
   #onUpstreamError(err: Error): void {
     if (this.#phase === 'connecting' || this.#phase === 'awaiting') {
-      return this.#fail(502, 'Bad Gateway', `upstream ${this.#name} ${describeSocketError(err)}`)
+      return this.#fail(502, `upstream ${this.#name} ${describeSocketError(err)}`)
     }
     this.#destroy()
   }
@@ -306,14 +274,14 @@ class WebSocketTunnel implements TunnelHandle {
   }
 
   /** Before any answer reached the client: tell it why, in a minimal response, and close. */
-  #fail(status: number, reason: string, text: string): void {
+  #fail(status: number, text: string): void {
     if (this.#phase === 'open' || this.#phase === 'relaying' || this.#phase === 'done') {
       return this.#destroy()
     }
     this.#phase = 'done'
     this.#disarm()
     this.#upstream?.destroy()
-    endGracefully(this.#client, minimalResponse(status, reason, text))
+    endGracefully(this.#client, minimalResponse(status, STATUS_CODES[status] ?? '', text))
   }
 
   #destroy(): void {
@@ -347,55 +315,6 @@ class WebSocketTunnel implements TunnelHandle {
     socket.once('close', () => {
       if (--this.#openSockets === 0) this.#resolveClosed()
     })
-  }
-}
-
-/**
- * Ends `socket` after `last`, reading and dropping whatever the peer still sends (closing with unread
- * data makes the kernel send a reset, which can destroy what we wrote before the peer reads it), and
- * destroys it if the peer has not closed within {@link LINGER_MS}.
- */
-function endGracefully(socket: Duplex, last?: Buffer): void {
-  if (socket.destroyed) return
-  socket.resume()
-  if (last === undefined) socket.end()
-  else socket.end(last)
-  const linger = setTimeout(() => socket.destroy(), LINGER_MS)
-  linger.unref()
-  socket.once('close', () => clearTimeout(linger))
-}
-
-/** The upstream's TLS settings: a group's upstream carries them, built once; others build them here. */
-function tlsOf(upstream: Upstream, options: ProxyRoute['upstreamTls']): UpstreamTls | undefined {
-  return upstream instanceof UpstreamServer
-    ? upstream.tls
-    : createUpstreamTls(upstream.url, options)
-}
-
-/** Field names listed in the Connection field (RFC 9110 §7.6.1), lower case. */
-function connectionOptions(head: ResponseHead): string[] {
-  return head.fields
-    .filter(([n]) => n.toLowerCase() === 'connection')
-    .flatMap(([, v]) => v.split(','))
-    .map((o) => o.trim().toLowerCase())
-    .filter((o) => o !== '')
-}
-
-function describeSocketError(err: Error): string {
-  const code = (err as NodeJS.ErrnoException).code
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'refused the connection'
-    case 'ECONNRESET':
-      return 'reset the connection'
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'could not be resolved'
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'is unreachable'
-    default:
-      return `failed: ${err.message}`
   }
 }
 

@@ -9,18 +9,20 @@ import type { TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
 import { LocalCa } from '../local-ca/local-ca.js'
 import type { Logger } from '../logger.js'
 import { resolveDirectoryUrl } from '../manager/ca-directories.js'
+import { CertificateFiles } from '../manager/certificate-files.js'
 import { CertificateFolder, type FolderEvent } from '../manager/certificate-folder.js'
 import { CertificateManager, type ManagedStatus } from '../manager/certificate-manager.js'
 import type { Issuer } from '../manager/issuer.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
 import { CertificateSources } from '../server/certificate-sources.js'
-import { createDefault, loadPair, readCaFile } from '../server/create-server.js'
+import { createDefault, readCaFile } from '../server/create-server.js'
 import { LazyAcmeIssuer } from '../server/lazy-acme-issuer.js'
 import type { Storage } from '../storage/storage.js'
 import { CertificateCache, type CertEntry } from '../tls/certificate-cache.js'
 import type { GatehouseConfig } from '../config/types.js'
 import { issuerFor } from './issuer-choice.js'
 import { lazyLocalCaIssuer } from './lazy-local-ca-issuer.js'
+import { onDemandFor, type OnDemand } from './on-demand.js'
 
 export interface ManagedCertificatesOptions {
   config: GatehouseConfig
@@ -59,6 +61,9 @@ export class ManagedCertificates {
   readonly #managed: CertificateCache
   readonly #unmanaged: readonly CertificateCache[]
   readonly #folder: CertificateFolder | undefined
+  readonly #files: CertificateFiles
+  /** `[tls.on_demand]`: names allowed at handshake time, taken by these two managers. */
+  readonly #onDemand: OnDemand | undefined
   readonly #issuers: { local: Issuer; acme: LazyAcmeIssuer }
   readonly #managers = new Map<string, { manager: CertificateManager; issuer: Issuer }>()
   #started = false
@@ -70,6 +75,7 @@ export class ManagedCertificates {
       managed: CertificateCache
       unmanaged: CertificateCache[]
       folder: CertificateFolder | undefined
+      files: CertificateFiles
       defaultCertificate: { certificatePem: string; privateKeyPem: string }
       local: Issuer
       acme: LazyAcmeIssuer
@@ -80,6 +86,10 @@ export class ManagedCertificates {
     this.#managed = parts.managed
     this.#unmanaged = parts.unmanaged
     this.#folder = parts.folder
+    this.#files = parts.files
+    this.#onDemand = o.config.tls.onDemand
+      ? onDemandFor(o, o.config.tls.onDemand, parts.managed, [parts.acme, parts.local])
+      : undefined
     this.defaultCertificate = parts.defaultCertificate
     this.#issuers = { local: parts.local, acme: parts.acme }
   }
@@ -87,8 +97,14 @@ export class ManagedCertificates {
   static async create(o: ManagedCertificatesOptions): Promise<ManagedCertificates> {
     const { config, storage } = o
     const explicit = new CertificateCache()
-    for (const [i, pair] of config.tls.files.entries())
-      explicit.set(await loadPair(pair, `file:${i}`))
+    const files = new CertificateFiles({
+      pairs: config.tls.files,
+      cache: explicit,
+      logger: o.logger,
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    })
+    await files.load()
     const folderCache = new CertificateCache()
     const certDir = config.tls.certDir
     const folder =
@@ -97,6 +113,7 @@ export class ManagedCertificates {
         : new CertificateFolder({
             dir: certDir,
             cache: folderCache,
+            logger: o.logger,
             ...(o.onEvent ? { onEvent: o.onEvent } : {}),
           })
     await folder?.scan()
@@ -119,6 +136,7 @@ export class ManagedCertificates {
       managed,
       unmanaged: [explicit, folderCache],
       folder,
+      files,
       defaultCertificate:
         folder?.defaultEntry ??
         (await createDefault(
@@ -184,12 +202,19 @@ export class ManagedCertificates {
   async start(): Promise<void> {
     this.#started = true
     await this.#folder?.watch()
+    this.#files.watch()
+    await Promise.all(this.#onDemand?.managers.map((m) => m.start()) ?? [])
     await Promise.all([...this.#managers.values()].map((m) => m.manager.start()))
   }
 
   async stop(): Promise<void> {
     this.#folder?.close()
-    await Promise.all([...this.#managers.values()].map((m) => m.manager.stop()))
+    this.#files.close()
+    this.#onDemand?.issuance.close()
+    await Promise.all([
+      ...[...this.#managers.values()].map((m) => m.manager.stop()),
+      ...(this.#onDemand?.managers.map((m) => m.stop()) ?? []),
+    ])
     await this.#issuers.acme.close()
   }
 
@@ -197,7 +222,7 @@ export class ManagedCertificates {
   async waitFor(servername: string, signal: AbortSignal): Promise<boolean> {
     const name = servername.toLowerCase().replace(/\.$/, '')
     const m = this.#managers.get(name)
-    if (!m) return false
+    if (!m) return this.#onDemand?.issuance.certificateFor(name, signal) ?? false
     return m.manager.ready(name, { signal }).then(
       () => true,
       () => false,

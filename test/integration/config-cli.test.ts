@@ -85,6 +85,9 @@ describe('gatehouse validate and gatehouse config, run as a process', () => {
       unset.stderr,
       /`site\[0\]\.route\[1\]\.proxy` at gatehouse\.toml:14: variable `\$APP` is not set/,
     )
+    const named = await gatehouse(['validate'], dir, { GATEHOUSE_CONFIG: 'bad.toml' })
+    assert.equal(named.code, 2)
+    assert.match(named.stderr, / at bad\.toml:5, did you mean `proxy`\?/)
     const missing = await gatehouse(['validate', '--config', 'nope.toml'], dir)
     assert.equal(missing.code, 2)
     assert.match(missing.stderr, /cannot read configuration file nope\.toml: no such file/)
