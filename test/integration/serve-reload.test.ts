@@ -96,4 +96,7 @@ test('reload keeps a WebSocket on an untouched route open while a changed route 
   assert.equal(code, 0, gh.stderr())
   assert.ok(Date.now() - started < 5000, 'the drain ended when the request did, not at the timeout')
   assert.ok(gh.logs().some((l) => l.msg === 'draining'))
+  const late = spawnGatehouse(['reload', '--home', home])
+  assert.equal(await late.exited, 1, 'nothing to reload once the server is gone')
+  assert.match(late.stderr(), /gatehouse serve is not running with this home folder/)
 })

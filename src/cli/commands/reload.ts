@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path'
 import { homedir } from 'node:os'
-import { signalServer } from '../../serve/pid-file.js'
+import { GatehouseError } from '../../errors.js'
+import { reloadRunningServer } from '../server-pid.js'
 import { formatFlags, parseArgs, type FlagSpecs } from '../args.js'
 import { str, type Io } from '../context.js'
 
@@ -30,7 +31,26 @@ export async function reload(argv: string[], io: Io): Promise<number> {
     return 0
   }
   const home = resolve(str(args, 'home') ?? join(io.env.HOME ?? homedir(), '.gatehouse'))
-  const pid = await signalServer(home, 'SIGHUP')
-  io.stdout.write(`sent SIGHUP to gatehouse serve (pid ${pid})\n`)
-  return 0
+  const file = join(home, 'gatehouse.pid')
+  const outcome = await reloadRunningServer(home)
+  switch (outcome.status) {
+    case 'signalled':
+      io.stdout.write(`sent SIGHUP to gatehouse serve (pid ${outcome.pid})\n`)
+      return 0
+    case 'no-server':
+      throw new GatehouseError(
+        'ERR_CONFIG',
+        `no ${file}: gatehouse serve is not running with this home folder; give --home or start it`,
+      )
+    case 'stale':
+      throw new GatehouseError(
+        'ERR_CONFIG',
+        `${file} is stale (${outcome.reason}); remove it and start gatehouse serve`,
+      )
+    case 'failed':
+      throw new GatehouseError(
+        'ERR_CONFIG',
+        `${outcome.reason}; run gatehouse reload as the user that runs gatehouse serve`,
+      )
+  }
 }
