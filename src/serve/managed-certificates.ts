@@ -167,7 +167,8 @@ export class ManagedCertificates {
         onDemand: this.#o.config.tls.onDemand !== undefined,
       })
       if (choice.issuer === 'none') {
-        if (this.sources.lookup(host) === undefined)
+        if (this.#onDemand) this.#o.logger.info('host left to on-demand issuance', { host })
+        else if (this.sources.lookup(host) === undefined)
           this.#o.logger.warn('no certificate source for host', { host, why: choice.why })
         continue
       }
@@ -234,11 +235,15 @@ export class ManagedCertificates {
     const views: CertificateView[] = []
     for (const cache of this.#unmanaged)
       for (const entry of cache.entries()) views.push(viewOf(entry))
-    for (const [name, { manager, issuer }] of this.#managers) {
+    const managers = [
+      ...[...this.#managers.values()].map((m) => [m.manager, m.issuer] as const),
+      ...(this.#onDemand?.managers.map((m, i) => [m, this.#onDemand?.issuers[i]] as const) ?? []),
+    ]
+    for (const [manager, issuer] of managers) {
       for (const s of manager.status()) {
-        const entry = this.#managed.get(`managed:${issuer.key}:${name}`)
+        const entry = issuer && this.#managed.get(`managed:${issuer.key}:${s.name}`)
         views.push({
-          ...(entry ? viewOf(entry) : { names: [name], source: issuer.source ?? 'acme' }),
+          ...(entry ? viewOf(entry) : { names: [s.name], source: issuer?.source ?? 'acme' }),
           ...(s.nextRenewal ? { nextRenewal: s.nextRenewal } : {}),
           reason: s.reason,
           ...(s.lastError ? { lastError: s.lastError.message } : {}),

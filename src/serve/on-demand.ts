@@ -10,6 +10,8 @@ import type { ManagedCertificatesOptions } from './managed-certificates.js'
 export interface OnDemand {
   issuance: OnDemandIssuance
   managers: CertificateManager[]
+  /** The issuer of each manager, in the same order. */
+  issuers: Issuer[]
 }
 
 /**
@@ -39,5 +41,5 @@ export function onDemandFor(
     logger: o.logger,
     ...(o.clock ? { clock: o.clock } : {}),
   })
-  return { issuance, managers }
+  return { issuance, managers, issuers: [acme, local] }
 }
