@@ -11,6 +11,9 @@ import { certsRevoke } from './commands/certs-revoke.js'
 import { config } from './commands/config.js'
 import { csr } from './commands/csr.js'
 import { demo } from './commands/demo.js'
+import { reload } from './commands/reload.js'
+import { reverseProxy } from './commands/reverse-proxy.js'
+import { serve } from './commands/serve.js'
 import { validate } from './commands/validate.js'
 import { doctor } from './commands/doctor.js'
 import type { Io } from './context.js'
@@ -54,6 +57,15 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   config: {
     run: config,
     summary: 'print the resolved configuration and where each value came from',
+  },
+  serve: {
+    run: serve,
+    summary: 'run the sites of gatehouse.toml (no file: https://localhost:8443)',
+  },
+  reload: { run: reload, summary: 'make the running gatehouse serve re-read its configuration' },
+  'reverse-proxy': {
+    run: reverseProxy,
+    summary: 'HTTPS reverse proxy in one line: --from HOST --to 127.0.0.1:PORT',
   },
   doctor: {
     run: doctor,

@@ -1,5 +1,6 @@
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { ChallengeContext } from './challenge-solver.js'
+import type { ChallengeStore } from './challenge-store.js'
 
 /** RFC 8737 §6.2: the ALPN protocol a TLS-ALPN-01 validation negotiates. */
 export const ACME_TLS_ALPN = 'acme-tls/1'
@@ -7,9 +8,24 @@ export const ACME_TLS_ALPN = 'acme-tls/1'
 /**
  * TLS-ALPN-01 answers by SNI name, shared by the standalone solver and Gatehouse's HTTPS listener.
  * `contextFor` is synchronous and only reads memory: it runs inside the TLS handshake.
+ *
+ * With a {@link ChallengeStore}, `sharedContextFor` finds answers that another process presented
+ * (the SNI callback may be asynchronous, the ALPN one may not).
  */
 export class TlsAlpnResponder {
   readonly #contexts = new Map<string, SecureContext>()
+  readonly #store: ChallengeStore | undefined
+  /** Contexts built from stored answers, by name and key authorization: validators connect several times. */
+  readonly #shared = new Map<string, SecureContext>()
+
+  constructor(options: { store?: ChallengeStore } = {}) {
+    this.#store = options.store
+  }
+
+  /** Whether answers presented by other processes may exist (a store is configured). */
+  get shared(): boolean {
+    return this.#store !== undefined
+  }
 
   async add(challenge: ChallengeContext, options: { signal?: AbortSignal } = {}): Promise<void> {
     // Imported at the first challenge: it pulls in @peculiar/x509 (~0.4 s and ~20 MiB at start-up),
@@ -37,7 +53,30 @@ export class TlsAlpnResponder {
     if (this.#contexts.size === 1) return this.#contexts.values().next().value
     return undefined
   }
+
+  /** `contextFor`, then the store: the context for an answer presented by any process sharing it. */
+  async sharedContextFor(servername: string): Promise<SecureContext | undefined> {
+    const local = this.contextFor(servername)
+    if (local !== undefined || this.#store === undefined) return local
+    const stored = await this.#store.tlsAlpn(servername)
+    if (stored === undefined) return undefined
+    const key = `${servername.toLowerCase()}\n${stored.keyAuthorization}`
+    const cached = this.#shared.get(key)
+    if (cached !== undefined) return cached
+    const { createTlsAlpnCertificate } = await import('./tls-alpn-cert.js')
+    const { keyPem, certPem } = await createTlsAlpnCertificate(
+      stored.identifier,
+      stored.keyAuthorization,
+    )
+    const context = createSecureContext({ key: keyPem, cert: certPem })
+    if (this.#shared.size >= MAX_SHARED) this.#shared.clear()
+    this.#shared.set(key, context)
+    return context
+  }
 }
+
+/** Most contexts kept from stored answers; a handful of validations run at once in practice. */
+const MAX_SHARED = 64
 
 /**
  * The SNI name a validator sends: the DNS name itself, or for an IP identifier the reverse-mapping

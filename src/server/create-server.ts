@@ -268,7 +268,7 @@ function defaultDomains(): string[] {
  * as default.crt/default.key (atomically, key 0600), so later starts serve the same one until it
  * expires (the folder then refuses it and a new one is made).
  */
-async function createDefault(
+export async function createDefault(
   ca: LocalCa | undefined,
   remote: string[],
   certDir: string | undefined,
@@ -298,7 +298,7 @@ async function defaultPair(
   )
 }
 
-async function readCaFile(file: string): Promise<string> {
+export async function readCaFile(file: string): Promise<string> {
   const pem = await readFile(file, 'utf8').catch((err: Error) => {
     throw new GatehouseError('ERR_CONFIG', `cannot read acme.caCert ${file}: ${err.message}`, {
       cause: err,

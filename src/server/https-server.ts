@@ -10,12 +10,15 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
 } from 'node:http2'
+import { Server as NetServer } from 'node:net'
 import type { SecureContext } from 'node:tls'
 import { GatehouseError } from '../errors.js'
 import { Http01Responder } from '../issuance/http-01-responder.js'
 import { closeServer, listen } from '../issuance/listener.js'
 import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
+import type { ChallengeStore } from '../issuance/challenge-store.js'
 import type { CertificateLookup } from './certificate-sources.js'
+import { ConnectionTracker } from './connection-tracker.js'
 import { httpsRedirectTarget } from './redirect.js'
 import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
 import { TLS_PROFILE } from '../tls/tls-profile.js'
@@ -56,6 +59,11 @@ export interface HttpsServerOptions {
   http01?: Http01Responder
   /** TLS-ALPN-01 answers, shared with the issuance solvers. Default: a new responder. */
   tlsAlpn?: TlsAlpnResponder
+  /**
+   * Pending answers shared with other processes (workers, instances): the default responders fall
+   * back to it, so whichever process the validator reaches can answer. Default: none.
+   */
+  challengeStore?: ChallengeStore
   /** Send Strict-Transport-Security on HTTPS responses. Default off. */
   hsts?: boolean | HstsOptions
   /**
@@ -107,6 +115,7 @@ export class HttpsServer {
   // between (test/integration/server.test.ts pins this order), so one slot is enough.
   #acmeTlsName: string | undefined
   #unsubscribeTicketKeys: (() => void) | undefined
+  readonly #connections = new ConnectionTracker()
 
   constructor(options: HttpsServerOptions, app: RequestHandler | Gateway) {
     const gateway = isGateway(app) ? app : undefined
@@ -122,8 +131,9 @@ export class HttpsServer {
         ? { redirects: (host: string) => gateway.serves(host) }
         : {}),
     }
-    this.http01 = options.http01 ?? new Http01Responder()
-    this.tlsAlpn = options.tlsAlpn ?? new TlsAlpnResponder()
+    const store = options.challengeStore ? { store: options.challengeStore } : {}
+    this.http01 = options.http01 ?? new Http01Responder(store)
+    this.tlsAlpn = options.tlsAlpn ?? new TlsAlpnResponder(store)
     this.#https = createSecureServer(
       {
         ...TLS_PROFILE,
@@ -149,6 +159,8 @@ export class HttpsServer {
     this.#unsubscribeTicketKeys = options.ticketKeys?.subscribe((keys) =>
       this.#https.setTicketKeys(keys),
     )
+    this.#connections.track(this.#https)
+    this.#connections.track(this.#http)
   }
 
   /** The bound HTTPS port, once listening (undefined when disabled). */
@@ -176,6 +188,31 @@ export class HttpsServer {
     }
   }
 
+  /**
+   * Graceful stop: stop accepting, GOAWAY, close idle keep-alives, wait while `busy()` (requests in
+   * flight) up to `timeoutMs`, then close every connection left. Call `close()` afterwards.
+   */
+  drain(timeoutMs: number, busy: () => boolean): Promise<boolean> {
+    return this.#connections.drain(timeoutMs, busy)
+  }
+
+  /**
+   * Moves one listener to another address (a reload changed its port) without touching open
+   * connections: they stay on the same server object. `port: -1` stops that listener.
+   */
+  async relisten(which: 'https' | 'http', listener: ListenerOptions): Promise<void> {
+    const server = which === 'https' ? this.#https : this.#http
+    const host = listener.host ?? '0.0.0.0'
+    const port = listener.port ?? (which === 'https' ? 443 : 80)
+    checkPort(port, `${which}.port`)
+    // net.Server's own close only stops accepting; http's and http2's also close idle keep-alives
+    // and sessions, which a reload must not do.
+    if (server.listening) NetServer.prototype.close.call(server)
+    const bound = port === -1 ? undefined : await listen(server, host, port, which.toUpperCase())
+    if (which === 'https') this.#httpsPort = bound
+    else this.#httpPort = bound
+  }
+
   async close(): Promise<void> {
     this.#unsubscribeTicketKeys?.()
     await Promise.all([closeServer(this.#https), closeServer(this.#http)])
@@ -183,7 +220,9 @@ export class HttpsServer {
 
   #selectAlpn(servername: string | undefined, protocols: string[]): string | undefined {
     this.#acmeTlsName = undefined
-    if (protocols.includes(ACME_TLS_ALPN) && servername && this.tlsAlpn.contextFor(servername)) {
+    // With a shared store the answer may be another process's: the SNI callback (async) finds it.
+    const pending = servername && (this.tlsAlpn.shared || this.tlsAlpn.contextFor(servername))
+    if (protocols.includes(ACME_TLS_ALPN) && pending) {
       this.#acmeTlsName = servername
       return ACME_TLS_ALPN
     }
@@ -195,7 +234,11 @@ export class HttpsServer {
   #selectContext(servername: string, done: (err: Error | null, ctx?: SecureContext) => void): void {
     if (this.#acmeTlsName !== undefined && this.#acmeTlsName === servername) {
       this.#acmeTlsName = undefined
-      return done(null, this.tlsAlpn.contextFor(servername))
+      // Only validators offer acme-tls/1 (RFC 8737 §4): no answer anywhere fails the handshake.
+      return void this.tlsAlpn.sharedContextFor(servername).then(
+        (ctx) => done(ctx ? null : new Error(`no acme-tls/1 answer for ${servername}`), ctx),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      )
     }
     let ctx: SecureContext | undefined
     try {

@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
+import type { Duplex } from 'node:stream'
+import type { Gateway, SiteOptions } from '../proxy/types.js'
+
+const HEALTH_BODY = '{"status":"ok"}\n'
+
+/**
+ * What the HTTPS server talks to in `gatehouse serve`: answers the health endpoint on any host
+ * before routing, counts requests in flight (what a drain waits for), and hands everything else to
+ * the current inner gateway, which a reload may replace (the built-in status page gives way to the
+ * proxy when sites appear, and back).
+ */
+export class FrontGateway implements Gateway {
+  #inner: Gateway
+  #healthPath: string
+  #inFlight = 0
+
+  constructor(inner: Gateway, options: { healthPath: string }) {
+    this.#inner = inner
+    this.#healthPath = options.healthPath
+  }
+
+  get inner(): Gateway {
+    return this.#inner
+  }
+
+  /** Requests and HTTP/2 streams not yet answered in full (upgraded tunnels are not counted). */
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  replace(inner: Gateway): void {
+    this.#inner = inner
+  }
+
+  set healthPath(path: string) {
+    this.#healthPath = path
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.#inFlight++
+    res.once('close', () => this.#inFlight--)
+    if (this.#isHealth(req.url, req.method)) {
+      res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': HEALTH_BODY.length,
+          'cache-control': 'no-store',
+        })
+        .end(req.method === 'HEAD' ? undefined : HEALTH_BODY)
+      return
+    }
+    this.#inner.handleRequest(req, res)
+  }
+
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    this.#inFlight++
+    stream.once('close', () => this.#inFlight--)
+    const method = headers[':method']
+    if (this.#isHealth(headers[':path'], method)) {
+      stream.respond({
+        ':status': 200,
+        'content-type': 'application/json',
+        'content-length': HEALTH_BODY.length,
+        'cache-control': 'no-store',
+      })
+      stream.end(method === 'HEAD' ? undefined : HEALTH_BODY)
+      return
+    }
+    this.#inner.handleStream(stream, headers)
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#inner.handleUpgrade(req, socket, head)
+  }
+
+  serves(host: string): boolean {
+    return this.#inner.serves(host)
+  }
+
+  update(sites: SiteOptions[]): void {
+    this.#inner.update(sites)
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close()
+  }
+
+  #isHealth(url: string | undefined, method: string | undefined): boolean {
+    if (method !== 'GET' && method !== 'HEAD') return false
+    if (url === undefined) return false
+    const q = url.indexOf('?')
+    return (q === -1 ? url : url.slice(0, q)) === this.#healthPath
+  }
+}
