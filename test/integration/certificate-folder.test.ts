@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseCertificate } from '../../src/crypto/certificate.js'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
@@ -9,6 +8,7 @@ import { CertificateFolder, type FolderEvent } from '../../src/manager/certifica
 import { CertificateCache } from '../../src/tls/certificate-cache.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { FakeClock } from '../../src/testing/fake-clock.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 /** Writes a pair the way a careful tool does: temp files, then rename, key first. */
 function writePair(
@@ -31,8 +31,7 @@ async function issue(
 }
 
 test('certificate folder: by name, wildcard and default; bad files refused once, naming the file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-certdir-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-certdir')
   const ca = await LocalCa.load(new MemoryStorage())
   const past = await LocalCa.load(new MemoryStorage(), {
     clock: new FakeClock(Date.now() - 90 * 86400_000),
@@ -80,8 +79,7 @@ test('certificate folder: by name, wildcard and default; bad files refused once,
 })
 
 test('certificate folder: a replaced file is served without a restart; a bad replacement keeps the old one', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-certdir-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-certdir')
   const ca = await LocalCa.load(new MemoryStorage())
   const first = await issue(ca, ['app.test'])
   writePair(dir, 'app.test', first)

@@ -2,11 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { tempDir } from '../helpers/temp-dir.js'
 
 // `gatehouse ca trust` / `untrust` against the real Debian store (update-ca-certificates, curl and
 // openssl reading /etc/ssl/certs), without changing this machine: each scenario runs in a private
@@ -47,8 +47,7 @@ function serve(cert: string, key: string): Promise<Server> {
 }
 
 test('ca trust adds the root to the Debian system store (openssl, curl trust it); ca untrust removes it', async (t) => {
-  const work = mkdtempSync(join(tmpdir(), 'gatehouse-sysstore-'))
-  t.after(() => rmSync(work, { recursive: true, force: true }))
+  const work = tempDir(t, 'gatehouse-sysstore')
   const before = storeDigest()
   const out = join(work, 'out')
   await run(process.execPath, [CLI, 'ca', 'issue', 'app.localhost', '--out', out], {
