@@ -6,6 +6,10 @@
  *
  *   npm run bench -- handshake [--connections 2000] [--rate 500] [--runs 3] [--only ...]
  *
+ * The rate per CPU second (1 / CPU per handshake) of a server with many names is compared with the
+ * same server with one name (issue 3 §8: >= 0.95x at 100k names): `gatehouse-folder-100k` is the
+ * product path, `createServer({ certDir })` over 100,000 pairs, every handshake for one of them.
+ *
  * Servers are pinned to core 0, h2load to core 1. h2load keeps no session cache, so every
  * connection is a full handshake (TLS 1.3 with ECDHE X25519 and an ECDSA signature); HTTP/1.1
  * (`--h1`) for all, since plain Node `https` speaks nothing else. The CPU counted includes
@@ -42,6 +46,8 @@ interface Contender {
   label: string
   kind: PeerKind
   names: number
+  /** The same server with one name: issue 3 §8 wants >= 0.95x its handshake rate at 100k names. */
+  baseline?: string
 }
 
 const CONTENDERS: readonly Contender[] = [
@@ -51,6 +57,20 @@ const CONTENDERS: readonly Contender[] = [
     label: 'Gatehouse `HttpsServer`, 10,000 names',
     kind: 'gatehouse-cache',
     names: 10_000,
+    baseline: 'gatehouse',
+  },
+  {
+    key: 'gatehouse-folder',
+    label: 'Gatehouse `createServer({ certDir })`, 1 file pair',
+    kind: 'gatehouse',
+    names: 1,
+  },
+  {
+    key: 'gatehouse-folder-100k',
+    label: 'Gatehouse `createServer({ certDir })`, 100,000 file pairs',
+    kind: 'gatehouse',
+    names: 100_000,
+    baseline: 'gatehouse-folder',
   },
   { key: 'node-https', label: 'Node `https.createServer`', kind: 'node-https', names: 1 },
   { key: 'nginx', label: 'nginx', kind: 'nginx', names: 1 },
@@ -100,18 +120,27 @@ function timedRun(peer: Peer, port: number, connections: number, rate: number): 
 function printTable(results: Map<Contender, Sample[]>): void {
   const nginx = [...results].find(([c]) => c.key === 'nginx')?.[1]
   const base = nginx ? median(nginx.map((s) => s.usPerHandshake)) : undefined
+  const medianUs = (key: string | undefined): number | undefined => {
+    const samples = [...results].find(([c]) => c.key === key)?.[1]
+    return samples?.length ? median(samples.map((s) => s.usPerHandshake)) : undefined
+  }
   const rows = [...results].map(([c, samples]) => {
     const us = median(samples.map((s) => s.usPerHandshake))
     const first = samples[0]?.rate
+    const one = medianUs(c.baseline)
     return [
       c.label,
       `${us.toFixed(0)} µs`,
       base === undefined ? '' : `${(us / base).toFixed(2)}×`,
+      // Handshakes one core can do per second of CPU: the rate when the server is CPU-bound.
+      `${(1e6 / us).toFixed(0)} /s`,
+      one === undefined ? '' : `${(one / us).toFixed(2)}×`,
       samples.map((s) => s.usPerHandshake.toFixed(0)).join(', '),
       `${first?.protocol}, ${first?.cipher}, ${first?.tempKey}`,
     ]
   })
-  const header = ['Server', 'CPU / handshake (median)', 'vs nginx', 'Runs (µs)', 'Negotiated']
+  const header = ['Server', 'CPU / handshake (median)', 'vs nginx', 'Rate per CPU second']
+  header.push('Rate vs 1 name', 'Runs (µs)', 'Negotiated')
   console.log(`\n${markdownTable(header, rows)}\n`)
 }
 

@@ -14,6 +14,7 @@
 import { createSecureContext } from 'node:tls'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
+import { CertificateSources } from '../src/server/certificate-sources.js'
 import { CertificateCache } from '../src/tls/certificate-cache.js'
 import { markdownTable, median } from './lib/stats.js'
 
@@ -118,6 +119,23 @@ const ROWS: Row[] = [
       const cache = cacheWith(100_000)
       return {
         find: (name) => cache.lookup(name)?.id,
+        queries: pick(100_000, (i) => `api.w${i}.example.net`),
+      }
+    },
+  },
+  {
+    // What createServer's SNICallback asks: explicit files, the folder, then managed certificates.
+    label: 'CertificateSources (3 caches, folder hit), wildcard',
+    names: 100_000,
+    iterations: 2_000_000,
+    setup: () => {
+      const sources = new CertificateSources([
+        new CertificateCache(),
+        cacheWith(100_000),
+        new CertificateCache(),
+      ])
+      return {
+        find: (name) => sources.lookup(name)?.id,
         queries: pick(100_000, (i) => `api.w${i}.example.net`),
       }
     },

@@ -4,6 +4,7 @@
  * Gatehouse, Caddy and nginx with the same N ECDSA P-256 certificate files.
  *
  *   npm run bench -- startup [--names 10000] [--runs 3] [--only gatehouse,caddy,nginx]
+ *   npm run bench -- startup --names 100000 --only gatehouse   (issue 3 §8: ready <= 3 s)
  *
  * Servers run pinned to core 0, the probe (this process) on core 1. Each server gets one untimed
  * warm-up start (Gatehouse creates its home and local CA then; every file is in the page cache for

@@ -77,6 +77,16 @@ export type { Issuer, IssuedPair, IssuerRenewalInfo } from './manager/issuer.js'
 export { AcmeIssuer } from './manager/acme-issuer.js'
 export { LocalCaIssuer } from './manager/local-ca-issuer.js'
 export { CertificateFolder, type FolderEvent } from './manager/certificate-folder.js'
+export { CertificateFiles, type CertificateFilesOptions } from './manager/certificate-files.js'
+export {
+  OnDemandIssuance,
+  type OnDemandIssuanceOptions,
+  type OnDemandOptions,
+} from './manager/on-demand.js'
+export type { OnDemandDecision } from './manager/on-demand-options.js'
+export { stableIpv6Addresses, type StableIpv6Options } from './manager/local-ipv6.js'
+export { detectPublicIpv4, type Ipv4Detector } from './manager/public-ipv4.js'
+export { jsonLogger, silentLogger, type Logger, type LogFields, type LogLevel } from './logger.js'
 export { LocalCa, isLocalName } from './local-ca/index.js'
 export { Http01InProcessSolver, TlsAlpn01InProcessSolver } from './issuance/in-process-solvers.js'
 

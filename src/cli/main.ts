@@ -22,7 +22,12 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   'certs list': {
     run: lazy(() => import('./commands/certs-list.js'), 'certsList'),
-    summary: 'list the certificates in the home folder',
+    summary: 'list every certificate: source, expiry, next renewal and why, last error',
+  },
+  'certs renew': {
+    run: lazy(() => import('./commands/certs-renew.js'), 'certsRenew'),
+    summary:
+      'renew the stored certificates that are due (or --force), then reload a running server',
   },
   'certs revoke': {
     run: lazy(() => import('./commands/certs-revoke.js'), 'certsRevoke'),
@@ -52,6 +57,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: lazy(() => import('./commands/config.js'), 'config'),
     summary: 'print the resolved configuration and where each value came from',
   },
+  doctor: {
+    run: lazy(() => import('./commands/doctor.js'), 'doctor'),
+    summary: 'check DNS, CAA, ports, home folder, ACME directory and clock for a name',
+  },
   demo: {
     run: lazy(() => import('./commands/demo.js'), 'demo'),
     summary: 'start a local Pebble CA, obtain a certificate from it and serve it once',
@@ -67,7 +76,8 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`)
   .join('\n')}
 
-Run \`gatehouse <command> --help\` for a command's options. Every option can also be set in the
+Run \`gatehouse <command> --help\` (or \`gatehouse help <command>\`) for a command's options, and
+\`gatehouse --version\` (-V) for the version. Every option can also be set in the
 environment as GATEHOUSE_<OPTION> (e.g. GATEHOUSE_HOME); flags win over the environment.
 Exit status: 0 success, 1 failure, 2 usage error.
 `
@@ -75,17 +85,20 @@ Exit status: 0 success, 1 failure, 2 usage error.
 /** The CLI: parses argv, runs one command, returns the exit code. No business logic here. */
 export async function main(argv: string[], io: Io): Promise<number> {
   const [first, second] = argv
+  // `gatehouse help certs renew` is `gatehouse certs renew --help`.
+  if (first === 'help' && second !== undefined) return main([...argv.slice(1), '--help'], io)
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(USAGE)
     return first === undefined ? 2 : 0
   }
-  if (first === '--version' || first === '-v') {
+  if (first === '--version' || first === '-V' || first === '-v') {
     io.stdout.write(`${VERSION}\n`)
     return 0
   }
   const two = `${first} ${second ?? ''}`
   const command = COMMANDS[two] ? two : COMMANDS[first] ? first : undefined
   const debug = argv.includes('--debug') || /^(1|true)$/i.test(io.env.GATEHOUSE_DEBUG ?? '')
+  if (!command && groupUsage(first, second, io)) return second === undefined ? 2 : 0
   if (!command) {
     const known = [
       ...new Set(
@@ -93,7 +106,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ),
     ]
     io.stderr.write(
-      `gatehouse: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}${suggest(two.trim(), Object.keys(COMMANDS), '')}\n`,
+      `gatehouse: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}${suggest(two.trim(), Object.keys(COMMANDS), '') || suggest(first, Object.keys(COMMANDS), '')}\n`,
     )
     io.stderr.write(`commands: ${known.join(', ')}; see gatehouse --help\n`)
     return 2
@@ -104,6 +117,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     return reportError(err, command, io, debug)
   }
+}
+
+/** `gatehouse certs` or `gatehouse certs --help`: the group's commands. False when not a group. */
+function groupUsage(group: string, second: string | undefined, io: Io): boolean {
+  if (second !== undefined && second !== '--help' && second !== '-h') return false
+  const members = Object.entries(COMMANDS).filter(([name]) => name.startsWith(`${group} `))
+  if (members.length === 0) return false
+  const lines = members.map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`).join('\n')
+  const out = second === undefined ? io.stderr : io.stdout
+  out.write(`usage: gatehouse ${group} <command> [options]\n\ncommands:\n${lines}\n`)
+  return true
 }
 
 function reportError(err: unknown, command: string, io: Io, debug: boolean): number {

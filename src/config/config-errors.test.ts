@@ -343,4 +343,19 @@ test('config error: a listener host with a port, and an on-demand name that is n
     }).config.tls.onDemand,
     { allow: ['*.example.com'] },
   )
+  // `**.` is any depth (src/manager/on-demand-patterns.ts); it still needs a real domain after it.
+  assert.deepEqual(
+    resolveConfig({
+      ...BASE,
+      file: {
+        name: 'g.toml',
+        path: '/g.toml',
+        text: '[tls.on_demand]\nallow = ["**.Apps.example.com"]\n',
+      },
+    }).config.tls.onDemand,
+    { allow: ['**.apps.example.com'] },
+  )
+  assert.throws(resolve('[tls.on_demand]\nallow = ["**.com"]\n'), {
+    message: /^`tls\.on_demand\.allow\[0\]` at g\.toml:2: invalid name "com"/,
+  })
 })

@@ -13,10 +13,10 @@ import {
   cidr,
   duration,
   email,
-  hostName,
   int,
   list,
   listenHost,
+  onDemandPattern,
   oneOf,
   path,
   port,
@@ -191,9 +191,9 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   {
     key: 'tls.on_demand.allow',
     flag: 'on-demand-allow',
-    type: list(hostName),
+    type: list(onDemandPattern),
     defaultText: 'none',
-    help: 'names (`*.example.com`) whose certificates are obtained at the first handshake',
+    help: 'names (`*.example.com`: one label, `**.example.com`: any depth) whose certificates are obtained at the first handshake',
     target: 'tls.onDemand.allow',
   },
   {

@@ -224,6 +224,24 @@ export const hostName: ValueType<string> = {
   format: (v) => v,
 }
 
+/**
+ * An on-demand allow-list entry: what {@link hostName} takes, plus `**.<domain>` for any depth
+ * (src/manager/on-demand-patterns.ts).
+ */
+export const onDemandPattern: ValueType<string> = {
+  hint: 'a host name, `*.` (one label) or `**.` (any depth) wildcard',
+  parse(raw, where) {
+    const s = text.parse(raw, where)
+    if (!s.startsWith('**.')) return hostName.parse(s, where)
+    const domain = hostName.parse(s.slice(3), where)
+    if (domain.startsWith('*.') || !domain.includes('.')) {
+      return where.fail(`${show(raw)}: **. needs a domain of at least two labels after it`)
+    }
+    return `**.${domain}`
+  },
+  format: (v) => v,
+}
+
 /** The address a listener binds: an IP address (`0.0.0.0`, `::`) or a local host name. */
 export const listenHost: ValueType<string> = {
   hint: 'an IP address such as "0.0.0.0" or "::", or a host name',

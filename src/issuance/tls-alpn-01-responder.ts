@@ -1,6 +1,5 @@
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { ChallengeContext } from './challenge-solver.js'
-import { createTlsAlpnCertificate } from './tls-alpn-cert.js'
 
 /** RFC 8737 §6.2: the ALPN protocol a TLS-ALPN-01 validation negotiates. */
 export const ACME_TLS_ALPN = 'acme-tls/1'
@@ -13,6 +12,9 @@ export class TlsAlpnResponder {
   readonly #contexts = new Map<string, SecureContext>()
 
   async add(challenge: ChallengeContext, options: { signal?: AbortSignal } = {}): Promise<void> {
+    // Imported at the first challenge: it pulls in @peculiar/x509 (~0.4 s and ~20 MiB at start-up),
+    // and every HTTPS server holds a responder whether or not it ever answers a challenge.
+    const { createTlsAlpnCertificate } = await import('./tls-alpn-cert.js')
     const { keyPem, certPem } = await createTlsAlpnCertificate(
       challenge.identifier,
       challenge.keyAuthorization,

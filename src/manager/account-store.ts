@@ -84,6 +84,24 @@ async function loadOrCreateKey(
   return created
 }
 
+/**
+ * The contact email of the only account stored for this CA (undefined when there is none, several,
+ * or it has no email), so a later command without `--email` (`certs renew`) signs with the account
+ * that obtained the certificates instead of registering a new one.
+ */
+export async function soleAccountEmail(
+  storage: Storage,
+  directoryUrl: string,
+): Promise<string | undefined> {
+  const accounts = await storage.list(
+    accountPrefix(directoryUrl, undefined).replace(/\/[^/]+$/, ''),
+  )
+  if (accounts.length !== 1) return undefined
+  const stored = await readJson<StoredAccount>(storage, `${accounts[0] ?? ''}/account.json`)
+  const mailto = stored?.contact.find((c) => c.startsWith('mailto:'))
+  return mailto?.slice('mailto:'.length)
+}
+
 export async function readJson<T>(storage: Storage, key: string): Promise<T | undefined> {
   const raw = await storage.get(key)
   if (!raw) return undefined

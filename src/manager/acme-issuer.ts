@@ -14,13 +14,23 @@ export interface AcmeIssuerOptions {
   directoryUrl: string
   /** Solvers in order of preference (see `obtain`). */
   solvers: readonly ChallengeSolver[]
-  /** draft-ietf-acme-profiles: the profile to ask for. Default: the CA's default. */
+  /**
+   * draft-ietf-acme-profiles: the profile to ask for. Default: the CA's default, except for a
+   * certificate with an IP address when the CA offers {@link IP_PROFILE} (see `issue`).
+   */
   profile?: string
   /** Key type of new certificate keys. Default `ec256`. */
   keyType?: KeyType
   /** Issuer CN of the preferred chain's top certificate (RFC 8555 §7.4.2). */
   preferredChain?: string
 }
+
+/**
+ * The profile chosen for IP-address certificates (RFC 8738) when none is configured: Let's Encrypt
+ * issues IP certificates only under `shortlived` (6-day certificates), since an IP address changes
+ * hands far more often than a domain name.
+ */
+export const IP_PROFILE = 'shortlived'
 
 /** An {@link Issuer} that obtains certificates from an ACME CA through `obtain()` (RFC 8555 §7.1). */
 export class AcmeIssuer implements Issuer {
@@ -45,7 +55,8 @@ export class AcmeIssuer implements Issuer {
     identifiers: Identifier[],
     options: { replaces?: string; signal?: AbortSignal } = {},
   ): Promise<IssuedPair> {
-    const { client, solvers, profile, keyType, preferredChain } = this.#options
+    const { client, solvers, keyType, preferredChain } = this.#options
+    const profile = this.#options.profile ?? (await this.#ipProfile(identifiers, options.signal))
     const result = await obtain(identifiers, {
       client,
       solvers,
@@ -56,6 +67,18 @@ export class AcmeIssuer implements Issuer {
       ...(options.signal ? { signal: options.signal } : {}),
     })
     return { certificatePem: result.certificatePem, privateKeyPem: result.privateKeyPem }
+  }
+
+  /** {@link IP_PROFILE} when an identifier is an IP address and the CA's directory offers it. */
+  async #ipProfile(
+    identifiers: Identifier[],
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    if (!identifiers.some((id) => id.type === 'ip')) return undefined
+    const dir = await this.#options.client.directory(signal ? { signal } : {})
+    return dir.meta?.profiles && Object.hasOwn(dir.meta.profiles, IP_PROFILE)
+      ? IP_PROFILE
+      : undefined
   }
 
   /**

@@ -6,6 +6,8 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
 import { canonicalIp } from '../crypto/ip.js'
 import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
+import type { Logger } from '../logger.js'
+import { logFileEvent } from './log-events.js'
 
 /** What happened to a file pair in the certificate folder. */
 export type FolderEvent =
@@ -19,28 +21,45 @@ export interface CertificateFolderOptions {
   cache: CertificateCache
   clock?: Clock
   onEvent?: (event: FolderEvent) => void
+  /** Logs every event (a refused file names the file and why). Default: none. */
+  logger?: Logger
   /** Milliseconds between polls, the fallback where `fs.watch` misses changes. Default 2 000. */
   pollIntervalMs?: number
 }
 
+/** A folder modified less than this before it was listed is listed again at the next scan. */
+const RACY_MTIME_MS = 2000
+
 /** The file stem for `default.crt`: the certificate served when nothing else matches. */
 export const DEFAULT_STEM = 'default'
 
-interface Loaded {
-  entry: CertEntry
+/**
+ * One indexed pair. `pending`: known by its file name only, read at first use. `loaded`/`refused`:
+ * read and checked, with the signature (mtimes and sizes) it was checked at, so a change is seen
+ * and a bad file is reported once, not per poll. A refused replacement keeps the previous `entry`.
+ */
+interface Pair {
+  state: 'pending' | 'loaded' | 'refused'
+  signature?: string
+  entry?: CertEntry
 }
 
 /**
  * Certificates kept as files in a folder, looked up by name (as Clace and mkcert users lay them out).
- * A replaced file is picked up without a restart; a bad one (unreadable, key not matching, expired,
- * not covering its name) is refused with an event naming the file, and the previous one keeps serving.
+ *
+ * Start-up only lists the folder: each `<name>.crt` + `<name>.key` is indexed by its file name as a
+ * pending entry of the cache, and read and checked (key matches, not expired, covers its name) at
+ * the first handshake for that name, off the handshake's hot path for every later one. So 100k
+ * files cost a directory listing, not 100k certificate parses. `default.crt` is checked at once
+ * (the server needs it before any handshake). A replaced file is picked up without a restart; a bad
+ * one (unreadable, key not matching, expired, not covering its name) is refused with an event
+ * naming the file, and the previous one keeps serving.
  */
 export class CertificateFolder {
   readonly #options: CertificateFolderOptions
   readonly #clock: Clock
-  readonly #loaded = new Map<string, Loaded>()
-  // Last signature handled per stem, loaded or refused, so a bad file is reported once, not per poll.
-  readonly #seen = new Map<string, string>()
+  readonly #pairs = new Map<string, Pair>()
+  #dirSignature: string | undefined
   #watcher: FSWatcher | undefined
   #timer: NodeJS.Timeout | undefined
   #scanning: Promise<void> | undefined
@@ -53,10 +72,13 @@ export class CertificateFolder {
 
   /** The `default.crt` entry, when the folder has a valid one. */
   get defaultEntry(): CertEntry | undefined {
-    return this.#loaded.get(DEFAULT_STEM)?.entry
+    return this.#pairs.get(DEFAULT_STEM)?.entry
   }
 
-  /** Loads every pair now; later calls pick up what changed. Concurrent calls share one scan. */
+  /**
+   * Indexes every pair now (file names only) and re-checks the pairs already read whose files
+   * changed; later calls pick up what changed. Concurrent calls share one scan.
+   */
   async scan(): Promise<void> {
     if (this.#scanning) {
       this.#again = true
@@ -69,6 +91,16 @@ export class CertificateFolder {
       } while (this.#again)
     })().finally(() => (this.#scanning = undefined))
     return this.#scanning
+  }
+
+  /**
+   * Reads and checks every pair not read yet, as a status check or `certs list` needs; the results
+   * arrive as `loaded` and `refused` events, and good pairs are served from then on.
+   */
+  async loadAll(): Promise<void> {
+    for (const [stem, pair] of [...this.#pairs]) {
+      if (pair.state === 'pending') await this.#options.cache.loadPending(idOf(stem))
+    }
   }
 
   /** Scans, then watches the folder (fs.watch, plus polling as a fallback) until `close()`. */
@@ -90,47 +122,133 @@ export class CertificateFolder {
   }
 
   async #scanOnce(): Promise<void> {
-    const stems = await listPairs(this.#options.dir)
-    for (const stem of stems) await this.#loadPair(stem)
-    for (const stem of [...this.#loaded.keys()]) {
-      if (stems.includes(stem)) continue
-      const gone = this.#loaded.get(stem)
-      this.#loaded.delete(stem)
-      this.#seen.delete(stem)
-      if (gone && stem !== DEFAULT_STEM) this.#options.cache.delete(gone.entry.id)
-      this.#emit({ type: 'removed', file: this.#file(stem, 'crt'), name: nameOf(stem) })
+    // Files are added, removed and renamed into place through the folder, which changes its mtime:
+    // an unchanged folder needs no listing (100k entries), only the pairs already read need a stat.
+    const listedAt = Date.now()
+    const dir = await stat(this.#options.dir).catch(() => undefined)
+    const signature = dir ? `${dir.mtimeMs}:${dir.ino}` : 'missing'
+    if (signature !== this.#dirSignature) {
+      // Timestamps are as coarse as the kernel tick: a change in the same tick as this listing
+      // would leave the mtime as it is now. A recent mtime is not trusted (git's "racy" rule).
+      this.#dirSignature = dir && dir.mtimeMs < listedAt - RACY_MTIME_MS ? signature : undefined
+      await this.#reindex(await listPairs(this.#options.dir))
+    }
+    for (const [stem, pair] of [...this.#pairs]) {
+      if (pair.state !== 'pending' && this.#pairs.get(stem) === pair)
+        await this.#recheck(stem, pair)
     }
   }
 
-  async #loadPair(stem: string): Promise<void> {
+  async #reindex(stems: Set<string>): Promise<void> {
+    for (const stem of stems) {
+      if (this.#pairs.has(stem)) continue
+      if (stem === DEFAULT_STEM) {
+        const pair: Pair = { state: 'refused' }
+        this.#pairs.set(stem, pair)
+        await this.#recheck(stem, pair)
+        continue
+      }
+      try {
+        this.#options.cache.setPending({
+          id: idOf(stem),
+          names: [nameOf(stem)],
+          load: () => this.#firstUse(stem),
+        })
+        this.#pairs.set(stem, { state: 'pending' })
+      } catch (err) {
+        // A file name that is no DNS name, wildcard or IP: nothing could ever ask for it.
+        this.#emit({
+          type: 'refused',
+          file: this.#file(stem, 'crt'),
+          name: stem,
+          reason: message(err),
+        })
+      }
+    }
+    for (const [stem, pair] of [...this.#pairs]) {
+      if (stems.has(stem)) continue
+      this.#pairs.delete(stem)
+      if (stem !== DEFAULT_STEM) this.#options.cache.delete(idOf(stem))
+      if (pair.state === 'loaded') {
+        this.#emit({ type: 'removed', file: this.#file(stem, 'crt'), name: nameOf(stem) })
+      }
+    }
+  }
+
+  /** The first handshake for a pending pair: read and check it; the cache serves what it returns. */
+  async #firstUse(stem: string): Promise<CertEntry | undefined> {
+    const pair = this.#pairs.get(stem)
+    if (pair === undefined || pair.state !== 'pending') return pair?.entry
+    const read = await this.#read(stem)
+    if (this.#pairs.get(stem) !== pair) return undefined // removed meanwhile
+    if (read === undefined) return undefined
+    pair.signature = read.signature
+    if ('reason' in read) {
+      pair.state = 'refused'
+      this.#emit({
+        type: 'refused',
+        file: this.#file(stem, 'crt'),
+        name: nameOf(stem),
+        reason: read.reason,
+      })
+      return undefined
+    }
+    pair.state = 'loaded'
+    pair.entry = read.entry
+    this.#emit({
+      type: 'loaded',
+      file: this.#file(stem, 'crt'),
+      name: nameOf(stem),
+      notAfter: read.entry.notAfter,
+    })
+    return read.entry
+  }
+
+  /** A pair already read: when its files changed, read and check it again and serve it if good. */
+  async #recheck(stem: string, pair: Pair): Promise<void> {
+    const signature = await signatureOf(this.#file(stem, 'crt'), this.#file(stem, 'key'))
+    if (signature === undefined || signature === pair.signature) return
+    const read = await this.#read(stem)
+    if (this.#pairs.get(stem) !== pair || read === undefined) return
+    pair.signature = read.signature
+    const certFile = this.#file(stem, 'crt')
+    if ('reason' in read) {
+      this.#emit({ type: 'refused', file: certFile, name: nameOf(stem), reason: read.reason })
+      if (pair.entry === undefined) pair.state = 'refused'
+      return
+    }
+    pair.state = 'loaded'
+    pair.entry = read.entry
+    if (stem !== DEFAULT_STEM) this.#options.cache.set(read.entry)
+    this.#emit({
+      type: 'loaded',
+      file: certFile,
+      name: nameOf(stem),
+      notAfter: read.entry.notAfter,
+    })
+  }
+
+  /**
+   * Reads and checks a pair. Undefined when a half is missing (being written: the next scan sees it
+   * whole); otherwise the entry or the reason it is refused, with the signature read.
+   */
+  async #read(
+    stem: string,
+  ): Promise<
+    { signature: string; entry: CertEntry } | { signature: string; reason: string } | undefined
+  > {
     const certFile = this.#file(stem, 'crt')
     const keyFile = this.#file(stem, 'key')
-    let signature: string
-    try {
-      const [c, k] = await Promise.all([stat(certFile), stat(keyFile)])
-      signature = `${c.mtimeMs}:${c.size}:${k.mtimeMs}:${k.size}`
-    } catch {
-      return // half of a pair being written: the next scan sees it whole
-    }
-    if (this.#seen.get(stem) === signature) return
-    this.#seen.set(stem, signature)
-    const name = nameOf(stem)
+    const signature = await signatureOf(certFile, keyFile)
+    if (signature === undefined) return undefined
     try {
       const [certificatePem, privateKeyPem] = await Promise.all([
         readFile(certFile, 'utf8'),
         readFile(keyFile, 'utf8'),
       ])
-      const entry = this.#validate(stem, name, certificatePem, privateKeyPem)
-      if (stem !== DEFAULT_STEM) this.#options.cache.set(entry)
-      this.#loaded.set(stem, { entry })
-      this.#emit({ type: 'loaded', file: certFile, name, notAfter: entry.notAfter })
+      return { signature, entry: this.#validate(stem, nameOf(stem), certificatePem, privateKeyPem) }
     } catch (err) {
-      this.#emit({
-        type: 'refused',
-        file: certFile,
-        name,
-        reason: err instanceof Error ? err.message : String(err),
-      })
+      return { signature, reason: message(err) }
     }
   }
 
@@ -158,7 +276,7 @@ export class CertificateFolder {
       throw new Error(`does not cover ${name} (it names ${sans.join(', ') || 'nothing'})`)
     }
     return {
-      id: `folder:${stem}`,
+      id: idOf(stem),
       names: stem === DEFAULT_STEM ? sans : [name],
       notAfter,
       certificatePem,
@@ -172,6 +290,7 @@ export class CertificateFolder {
   }
 
   #emit(event: FolderEvent): void {
+    if (this.#options.logger) logFileEvent(this.#options.logger, event)
     this.#options.onEvent?.(event)
   }
 }
@@ -181,18 +300,40 @@ export function nameOf(stem: string): string {
   return stem.startsWith('_wildcard.') ? `*.${stem.slice('_wildcard.'.length)}` : stem.toLowerCase()
 }
 
-async function listPairs(dir: string): Promise<string[]> {
+/** The cache id of a folder pair. */
+function idOf(stem: string): string {
+  return `folder:${stem}`
+}
+
+/** Stems with both a `.crt` and a `.key`, sorted (so the first of two files for one name wins). */
+async function listPairs(dir: string): Promise<Set<string>> {
   let files: string[]
   try {
     files = await readdir(dir)
   } catch {
-    return []
+    return new Set()
   }
   const set = new Set(files)
-  return files
-    .filter((f) => f.endsWith('.crt') && set.has(`${f.slice(0, -4)}.key`))
-    .map((f) => f.slice(0, -4))
-    .sort()
+  return new Set(
+    files
+      .filter((f) => f.endsWith('.crt') && set.has(`${f.slice(0, -4)}.key`))
+      .map((f) => f.slice(0, -4))
+      .sort(),
+  )
+}
+
+/** mtimes and sizes of both files, or undefined when one is missing. */
+async function signatureOf(certFile: string, keyFile: string): Promise<string | undefined> {
+  try {
+    const [c, k] = await Promise.all([stat(certFile), stat(keyFile)])
+    return `${c.mtimeMs}:${c.size}:${k.mtimeMs}:${k.size}`
+  } catch {
+    return undefined
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 /** DNS names and IP addresses from the subjectAltName extension (`DNS:a, IP Address:192.0.2.1`). */

@@ -197,6 +197,11 @@ test('failures back off 1 min, 10 min, 100 min, then daily; the old certificate 
     cache,
     clock,
     names: ['flaky.localhost'],
+    // The renewal time is jittered by ±1% of the lifetime (±1.45 h here). The last retry comes
+    // 49.85 h after the first failure, so whether less than a day is left then (expiring_soon)
+    // depends on that draw: with Math.random, 3.4% of runs drew below 0.035 and saw no warning
+    // (reproduced with random 0 and 0.02; the race suspected in idle() was not the cause).
+    random: () => 0.5,
     onEvent: (e) => {
       events.push(e)
       if (e.type === 'renewal_failed') servedDuringFailures.push(serialOf(cache, e.name))
@@ -446,7 +451,7 @@ test('issuance is bounded in concurrency', async (t) => {
 test('bad arguments are TypeError/RangeError naming the value', async () => {
   const { storage, issuer, cache } = await setup()
   const base = { storage, issuer, cache, names: ['a.localhost'] }
-  assert.throws(() => new CertificateManager({ ...base, names: [] }), TypeError)
+  assert.throws(() => new CertificateManager({ ...base, names: 'a.localhost' as never }), TypeError)
   assert.throws(
     () => new CertificateManager({ ...base, nmaes: ['x'] } as never),
     /unknown CertificateManager option "nmaes"/,

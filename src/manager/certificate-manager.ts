@@ -1,11 +1,13 @@
 import type { Identifier } from '../acme/types.js'
 import { systemClock, type Clock } from '../clock.js'
 import { AbortedError, GatehouseError } from '../errors.js'
-import { parseIdentifier } from '../issuance/identifiers.js'
+import { parseIdentifier, parseIdentifiers } from '../issuance/identifiers.js'
+import { silentLogger, type Logger } from '../logger.js'
 import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
 import { IssuanceLimiter } from './issuance-limiter.js'
 import type { Issuer } from './issuer.js'
+import { logManagerEvent } from './log-events.js'
 import type { ManagerEvent } from './manager-events.js'
 import {
   checkManagerOptions,
@@ -13,6 +15,7 @@ import {
   type CertificateManagerOptions,
 } from './manager-options.js'
 import { needsRenewal } from './renewal-policy.js'
+import { RenewalRecordWriter } from './renewal-record.js'
 import { RenewalSchedule } from './renewal-schedule.js'
 import {
   loadServable,
@@ -47,6 +50,22 @@ export interface ManagedStatus {
   ariExplanationURL?: string
 }
 
+/** What {@link CertificateManager.renewDue} did for one name. */
+export interface RenewDueResult {
+  name: string
+  /**
+   * `obtained` (there was none), `renewed`, `adopted` (another process had just renewed it),
+   * `not-due` (nothing to do yet), `failed` (see `error`; recorded and retried as usual).
+   */
+  outcome: 'obtained' | 'renewed' | 'adopted' | 'not-due' | 'failed'
+  status: ManagedStatus
+  /** The CertID sent as `replaces` (RFC 9773 §5) when `renewed`. */
+  replaces?: string
+  error?: Error
+}
+
+type IssueOutcome = Exclude<RenewDueResult['outcome'], 'failed'>
+
 interface Managed {
   readonly name: string
   readonly identifiers: Identifier[]
@@ -77,10 +96,18 @@ export class CertificateManager {
   readonly #clock: Clock
   readonly #onEvent: ((event: ManagerEvent) => void) | undefined
   readonly #limiter: IssuanceLimiter
+  readonly #logger: Logger
+  readonly #random: () => number
   readonly #managed = new Map<string, Managed>()
+  /** Names being added by `manage()`, so concurrent calls for one name share one load. */
+  readonly #adding = new Map<string, Promise<boolean>>()
+  /** Set when start() begins the loops: a name added after that starts its own. */
+  #looping = false
+  readonly #records: RenewalRecordWriter
   readonly #stop = new AbortController()
   readonly #loops: Promise<void>[] = []
   #started: Promise<void> | undefined
+  #loaded: Promise<void> | undefined
 
   constructor(options: CertificateManagerOptions) {
     checkManagerOptions(options)
@@ -89,21 +116,17 @@ export class CertificateManager {
     this.#cache = options.cache
     this.#clock = options.clock ?? systemClock
     this.#onEvent = options.onEvent
+    this.#logger = options.logger ?? silentLogger
     this.#limiter = new IssuanceLimiter(
       options.maxConcurrentIssuance ?? DEFAULT_MAX_CONCURRENT_ISSUANCE,
     )
-    const random = options.random ?? Math.random
+    this.#records = new RenewalRecordWriter(options.storage, options.issuer.key)
+    this.#random = options.random ?? Math.random
     for (const raw of options.names) {
-      const identifier = parseIdentifier(raw)
-      if (this.#managed.has(identifier.value)) continue
-      this.#managed.set(identifier.value, {
-        name: identifier.value,
-        identifiers: [identifier],
-        schedule: new RenewalSchedule(random),
-        busy: Promise.resolve(),
-        wake: undefined,
-        waiters: new Set(),
-      })
+      // A group shares one certificate, stored and looked up under its first name.
+      const identifiers = parseIdentifiers(typeof raw === 'string' ? [raw] : raw)
+      const name = identifiers[0]?.value ?? ''
+      if (!this.#managed.has(name)) this.#managed.set(name, this.#newManaged(identifiers))
     }
   }
 
@@ -118,15 +141,104 @@ export class CertificateManager {
   }
 
   async #startOnce(): Promise<void> {
-    await Promise.all(
+    await this.#load()
+    if (this.#stop.signal.aborted) return
+    this.#looping = true
+    for (const m of this.#managed.values()) this.#loops.push(this.#run(m))
+  }
+
+  /**
+   * Adds `name` while running (on-demand issuance, issue 3 §3): publishes its stored certificate when
+   * storage has a valid one; otherwise, unless `mayIssue()` answers false, its loop obtains one now.
+   * From then on it is renewed like a configured name. Resolves true once the name is managed (at once
+   * when it already is), false when `mayIssue` refused or the manager is stopped. Concurrent calls for
+   * one name share one load and one `mayIssue` answer.
+   */
+  manage(name: string, options: { mayIssue?: () => boolean } = {}): Promise<boolean> {
+    const identifier = parseIdentifier(name)
+    if (this.#managed.has(identifier.value)) return Promise.resolve(true)
+    let adding = this.#adding.get(identifier.value)
+    if (!adding) {
+      adding = this.#add(identifier, options.mayIssue)
+      const done = (): void => void this.#adding.delete(identifier.value)
+      adding.then(done, done)
+      this.#adding.set(identifier.value, adding)
+    }
+    return adding
+  }
+
+  async #add(identifier: Identifier, mayIssue: (() => boolean) | undefined): Promise<boolean> {
+    const m = this.#newManaged([identifier])
+    const stored = await this.#loadStored(m).catch(() => undefined)
+    if (this.#stop.signal.aborted) return false
+    if (stored === undefined && mayIssue !== undefined && !mayIssue()) return false
+    this.#managed.set(m.name, m)
+    if (stored !== undefined) this.#publish(m, stored, false, { type: 'loaded' })
+    if (this.#looping) this.#loops.push(this.#run(m))
+    return true
+  }
+
+  #newManaged(identifiers: Identifier[]): Managed {
+    return {
+      name: identifiers[0]?.value ?? '',
+      identifiers,
+      schedule: new RenewalSchedule(this.#random),
+      busy: Promise.resolve(),
+      wake: undefined,
+      waiters: new Set(),
+    }
+  }
+
+  /** Publishes every stored certificate once (for `start` and `renewDue`). */
+  #load(): Promise<void> {
+    this.#loaded ??= Promise.all(
       [...this.#managed.values()].map(async (m) => {
         // A storage error here is not fatal: the loop's first issuance re-reads under the lock.
         const stored = await this.#loadStored(m).catch(() => undefined)
         if (stored !== undefined) this.#publish(m, stored, false, { type: 'loaded' })
       }),
-    )
-    if (this.#stop.signal.aborted) return
-    for (const m of this.#managed.values()) this.#loops.push(this.#run(m))
+    ).then(() => {})
+    return this.#loaded
+  }
+
+  /**
+   * One look at each name (all, or `names`) as the renewal loop takes it, without starting the loop:
+   * load the stored certificate, ask for renewal info when it is time to ask (RFC 9773 §4.3), and
+   * renew when due, or whatever the schedule says with `force`; a renewal sends the old CertID as
+   * `replaces` (RFC 9773 §5). Names are handled one after the other, as `certbot renew` does, so a
+   * standalone challenge listener serves one order at a time. What `gatehouse certs renew` runs.
+   * Issuance failures are recorded (and retried by a running loop) and reported, not thrown.
+   */
+  async renewDue(
+    options: { names?: readonly string[]; force?: boolean; signal?: AbortSignal } = {},
+  ): Promise<RenewDueResult[]> {
+    const selected = (options.names ?? [...this.#managed.keys()]).map((n) => this.#get(n))
+    const signal = this.#withStop(options.signal)
+    await this.#load()
+    const results: RenewDueResult[] = []
+    for (const m of selected) {
+      if (signal.aborted) throw new AbortedError(signal.reason)
+      results.push(await this.#renewOnce(m, options.force === true, signal))
+    }
+    return results
+  }
+
+  async #renewOnce(m: Managed, force: boolean, signal: AbortSignal): Promise<RenewDueResult> {
+    const previous = m.schedule.served?.certId
+    let outcome: IssueOutcome
+    try {
+      await this.#refreshAri(m, signal)
+      outcome =
+        force || this.#clock.now() >= m.schedule.dueAt
+          ? await this.#renew(m, force, signal)
+          : 'not-due'
+    } catch (err) {
+      if (signal.aborted) throw err
+      const error = err instanceof Error ? err : new Error(String(err))
+      return { name: m.name, outcome: 'failed', status: this.#statusOf(m), error }
+    }
+    const replaces = outcome === 'renewed' ? optional('replaces', previous) : {}
+    return { name: m.name, outcome, status: this.#statusOf(m), ...replaces }
   }
 
   /**
@@ -174,26 +286,30 @@ export class CertificateManager {
 
   /** Per name: the served certificate, the next renewal and why, and what failed. */
   status(): ManagedStatus[] {
-    return [...this.#managed.values()].map(({ name, schedule }) => {
-      const due = schedule.dueAt
-      return {
-        name,
-        ...optional('serialHex', schedule.served?.serialHex),
-        ...optional('notAfter', schedule.served?.notAfter),
-        ...(Number.isFinite(due) ? { nextRenewal: new Date(due) } : {}),
-        reason: schedule.reason,
-        ...optional('lastError', schedule.lastError),
-        failures: schedule.failures,
-        ...optional('ariExplanationURL', schedule.ariExplanationURL),
-      }
-    })
+    return [...this.#managed.values()].map((m) => this.#statusOf(m))
+  }
+
+  #statusOf({ name, schedule }: Managed): ManagedStatus {
+    const due = schedule.dueAt
+    return {
+      name,
+      ...optional('serialHex', schedule.served?.serialHex),
+      ...optional('notAfter', schedule.served?.notAfter),
+      ...(Number.isFinite(due) ? { nextRenewal: new Date(due) } : {}),
+      reason: schedule.reason,
+      ...optional('lastError', schedule.lastError),
+      failures: schedule.failures,
+      ...optional('ariExplanationURL', schedule.ariExplanationURL),
+    }
   }
 
   /** Cancels timers and in-flight issuance; resolves once every loop and issuance has ended. */
   async stop(): Promise<void> {
     this.#stop.abort(new AbortedError('the certificate manager was stopped'))
     await this.#started?.catch(() => {})
+    await Promise.allSettled([...this.#adding.values()])
     await Promise.allSettled([...this.#loops, ...[...this.#managed.values()].map((m) => m.busy)])
+    await this.#records.flush()
   }
 
   /** One name's loop: look (ARI, expiry), issue when due, else sleep until the next thing to do. */
@@ -246,7 +362,12 @@ export class CertificateManager {
     if (!this.#issuer.renewalInfo || served === undefined || !m.schedule.ariDue(now)) return
     try {
       const info = await this.#issuer.renewalInfo(served.certificatePem, { signal })
+      const before = m.schedule.record(now)
       m.schedule.ariAnswered(served.serialHex, info, now)
+      const after = m.schedule.record(now)
+      if (after.renewAt !== before.renewAt || after.reason !== before.reason) {
+        this.#records.write(m.name, after)
+      }
     } catch (err) {
       if (signal.aborted) throw err
       m.schedule.ariFailed(now) // keep the window we had (or the lifetime rule); ask again later
@@ -254,15 +375,18 @@ export class CertificateManager {
   }
 
   /** Runs one issuance for `m` after any already queued for it, within the concurrency limit. */
-  #renew(m: Managed, force: boolean, signal: AbortSignal): Promise<void> {
+  #renew(m: Managed, force: boolean, signal: AbortSignal): Promise<IssueOutcome> {
     const run = m.busy.then(() => this.#renewExclusive(m, force, signal))
-    m.busy = run.catch(() => {})
+    m.busy = run.then(
+      () => {},
+      () => {},
+    )
     return run
   }
 
-  async #renewExclusive(m: Managed, force: boolean, signal: AbortSignal): Promise<void> {
+  async #renewExclusive(m: Managed, force: boolean, signal: AbortSignal): Promise<IssueOutcome> {
     // Re-checked here: a queued call may find the work done by the one before it.
-    if (!force && this.#clock.now() < m.schedule.dueAt) return
+    if (!force && this.#clock.now() < m.schedule.dueAt) return 'not-due'
     await this.#limiter.acquire(signal)
     try {
       const previous = m.schedule.served
@@ -274,6 +398,7 @@ export class CertificateManager {
         const event = { type: 'renewed' as const, previous: summarize(previous), ...replaces }
         this.#publish(m, outcome.served, true, event)
       }
+      return outcome.adopted ? 'adopted' : previous === undefined ? 'obtained' : 'renewed'
     } catch (err) {
       // Cancelled is not failed: nothing to retry.
       if (!signal.aborted) this.#recordFailure(m, err)
@@ -347,6 +472,8 @@ export class CertificateManager {
     })
     const now = this.#clock.now()
     m.schedule.serve(served, now, issued)
+    // A load at start teaches nothing new and would erase the last run's error from the record.
+    if (issued) this.#records.write(m.name, m.schedule.record(now))
     this.#emit({ ...event, name: m.name, at: new Date(now), certificate: summarize(served) })
     for (const check of [...m.waiters]) check()
   }
@@ -355,6 +482,7 @@ export class CertificateManager {
     const error = err instanceof Error ? err : new Error(String(err))
     const now = this.#clock.now()
     const { attempt, nextAttempt } = m.schedule.fail(error, now)
+    this.#records.write(m.name, m.schedule.record(now))
     this.#emit({
       type: 'renewal_failed',
       name: m.name,
@@ -403,6 +531,7 @@ export class CertificateManager {
   }
 
   #emit(event: ManagerEvent): void {
+    logManagerEvent(this.#logger, event)
     try {
       this.#onEvent?.(event)
     } catch {

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
 import type { CertificateCache } from '../tls/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
 import type { Issuer } from './issuer.js'
@@ -13,8 +14,12 @@ export interface CertificateManagerOptions {
   issuer: Issuer
   /** The SNI index the manager publishes certificates into. */
   cache: CertificateCache
-  /** The names to manage: one certificate per name, as certmagic does. Duplicates are merged. */
-  names: readonly string[]
+  /**
+   * The names to manage: one certificate per name, as certmagic does; a list of names shares one
+   * certificate, stored and looked up under its first name (a certificate from `certs obtain a b`).
+   * Duplicates are merged. May be empty when names are added later with `manage()` (on-demand).
+   */
+  names: readonly (string | readonly string[])[]
   /** Source of time for every schedule and wait. Default: the system clock. */
   clock?: Clock
   /** Uniform in [0, 1), for the renewal jitter and the ARI window draw. Default `Math.random`. */
@@ -23,6 +28,8 @@ export interface CertificateManagerOptions {
   onEvent?: (event: ManagerEvent) => void
   /** Issuances in flight at once across all names. Default {@link DEFAULT_MAX_CONCURRENT_ISSUANCE}. */
   maxConcurrentIssuance?: number
+  /** Structured log of the lifecycle events (see log-events.ts). Default: none. */
+  logger?: Logger
 }
 
 const OPTION_KEYS: readonly string[] = [
@@ -34,6 +41,7 @@ const OPTION_KEYS: readonly string[] = [
   'random',
   'onEvent',
   'maxConcurrentIssuance',
+  'logger',
 ]
 
 /** Validates the options once, naming the bad one; unknown keys are refused (likely typos). */
@@ -60,8 +68,17 @@ export function checkManagerOptions(options: CertificateManagerOptions): void {
       `issuer.key ${JSON.stringify(options.issuer.key)} is not a URL; see the Issuer contract`,
     )
   }
-  if (!Array.isArray(options.names) || options.names.length === 0) {
-    throw new TypeError('CertificateManager option names must be a non-empty array of names')
+  if (!Array.isArray(options.names)) {
+    throw new TypeError('CertificateManager option names must be an array of names')
+  }
+  for (const entry of options.names) {
+    const group: readonly unknown[] | undefined =
+      typeof entry === 'string' ? [entry] : Array.isArray(entry) ? entry : undefined
+    if (!group || group.length === 0 || group.some((n) => typeof n !== 'string')) {
+      throw new TypeError(
+        `CertificateManager names entry ${JSON.stringify(entry)} is neither a name nor a non-empty list of names`,
+      )
+    }
   }
   for (const fn of ['random', 'onEvent'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {

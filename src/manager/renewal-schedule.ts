@@ -1,4 +1,6 @@
+import type { ErrorCode } from '../errors.js'
 import type { IssuerRenewalInfo } from './issuer.js'
+import type { RenewalRecord } from './renewal-record.js'
 import { isExpiringSoon, nextAriCheck, renewalTime, retryDelay } from './renewal-policy.js'
 import type { ServedCertificate } from './served-certificate.js'
 
@@ -22,6 +24,7 @@ export class RenewalSchedule {
   #served: ServedCertificate | undefined
   #failures = 0
   #lastError: Error | undefined
+  #failedAt: number | undefined
   /** Set while failing: when to try again (ms). */
   #retryAt: number | undefined
   /** When the served certificate is due, by `#reason`. */
@@ -92,6 +95,7 @@ export class RenewalSchedule {
     if (issued) {
       this.#failures = 0
       this.#lastError = undefined
+      this.#failedAt = undefined
       this.#retryAt = undefined
       this.#lastIssuedAt = now
     }
@@ -106,6 +110,7 @@ export class RenewalSchedule {
   fail(error: Error, now: number): { attempt: number; nextAttempt: number } {
     this.#failures++
     this.#lastError = error
+    this.#failedAt = now
     this.#retryAt = now + retryDelay(this.#failures)
     return { attempt: this.#failures, nextAttempt: this.#retryAt }
   }
@@ -139,6 +144,41 @@ export class RenewalSchedule {
     this.#ariCheckAt = nextAriCheck(new Date(now)).getTime()
   }
 
+  /** What an operator should see of this state (see {@link RenewalRecord}), as of `now`. */
+  record(now: number): RenewalRecord {
+    const served = this.#served
+    const renewAt = served === undefined ? undefined : this.#renewAt
+    const ari = this.#ari
+    const error = this.#lastError
+    const code = (error as { code?: ErrorCode } | undefined)?.code
+    return {
+      ...(served ? { serialHex: served.serialHex } : {}),
+      ...(renewAt !== undefined && Number.isFinite(renewAt) ? { renewAt: iso(renewAt) } : {}),
+      reason: this.#reason,
+      ...(ari
+        ? {
+            ari: {
+              start: iso(ari.start),
+              end: iso(ari.end),
+              ...(ari.explanationURL ? { explanationURL: ari.explanationURL } : {}),
+            },
+          }
+        : {}),
+      failures: this.#failures,
+      ...(error
+        ? {
+            lastError: {
+              message: error.message,
+              ...(typeof code === 'string' ? { code } : {}),
+              at: iso(this.#failedAt ?? now),
+            },
+          }
+        : {}),
+      ...(this.#retryAt !== undefined ? { nextAttempt: iso(this.#retryAt) } : {}),
+      updatedAt: iso(now),
+    }
+  }
+
   /** True once per certificate, the first time it is found expiring soon (see `isExpiringSoon`). */
   expiringSoon(now: number): boolean {
     const served = this.#served
@@ -147,4 +187,8 @@ export class RenewalSchedule {
     this.#warnedSerial = served.serialHex
     return true
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString()
 }

@@ -9,6 +9,7 @@ import { safeKeyPart } from '../storage/keys.js'
  *   acme/<issuer>/certificates/<name>/<name>.crt          leaf + chain
  *   acme/<issuer>/certificates/<name>/<name>.key          private key (private)
  *   acme/<issuer>/certificates/<name>/<name>.json         metadata
+ *   acme/<issuer>/certificates/<name>/renewal.json        last ARI window, last error (renewal-record.ts)
  *
  * `<issuer>` is the directory URL's host, port and path (`acme-v02.api.letsencrypt.org-directory`),
  * `<name>` the certificate's first identifier (`*.` becomes `wildcard_.`).
@@ -37,8 +38,14 @@ export function certificateName(identifiers: readonly Identifier[]): string {
 export function certificateKeys(
   directoryUrl: string,
   name: string,
-): { dir: string; cert: string; key: string; meta: string } {
+): { dir: string; cert: string; key: string; meta: string; renewal: string } {
   const part = safeKeyPart(name)
   const dir = `${certificatesPrefix(directoryUrl)}/${part}`
-  return { dir, cert: `${dir}/${part}.crt`, key: `${dir}/${part}.key`, meta: `${dir}/${part}.json` }
+  return {
+    dir,
+    cert: `${dir}/${part}.crt`,
+    key: `${dir}/${part}.key`,
+    meta: `${dir}/${part}.json`,
+    renewal: `${dir}/renewal.json`,
+  }
 }

@@ -5,9 +5,10 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
-import { PassThrough, type Duplex, type Readable } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { accessLogEntry } from './access-log.js'
+import { limitedBody } from './limited-body.js'
 import { ProxyExchange } from './proxy-exchange.js'
 import { Http1Reply, Http2Reply, sendText, type Reply } from './reply.js'
 import {
@@ -35,6 +36,8 @@ interface Incoming extends CheckedRequest {
   peer: string
   version: string
   start: number
+  /** Sends 100 Continue when the client waits for it (RFC 9110 §10.1.1). */
+  continue?: () => void
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -61,12 +64,17 @@ class ProxyGateway implements Gateway {
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const start = performance.now()
-    const reply = new Http1Reply(res)
+    const reply = new Http1Reply(req, res)
     const url = req.url ?? '/'
     const raw = req.rawHeaders
     const refused = this.#limitsRefusal(url.length, raw)
     if (refused) return sendText(reply, refused.status, refused.message, { close: true })
-    const checked = checkHttp1Request(url, raw, serverName(req.socket as TLSSocket))
+    const checked = checkHttp1Request(
+      req.httpVersion,
+      url,
+      raw,
+      serverName(req.socket as TLSSocket),
+    )
     if (isRefusal(checked))
       return sendText(reply, checked.status, `${checked.message}\n`, { close: checked.close })
     const headers = req.headers
@@ -82,6 +90,7 @@ class ProxyGateway implements Gateway {
       peer: peerOf(req.socket.remoteAddress),
       version: '1.1',
       start,
+      ...(expectsContinue(req) ? { continue: () => res.writeContinue() } : {}),
     })
   }
 
@@ -106,7 +115,7 @@ class ProxyGateway implements Gateway {
       method,
       rawHeaders: raw,
       headers,
-      body: stream.endAfterHeaders ? null : readableSide(stream),
+      body: stream.endAfterHeaders ? null : stream,
       contentLength: cl === undefined ? undefined : Number(cl),
       peer: peerOf(stream.session?.socket?.remoteAddress),
       version: '2',
@@ -171,15 +180,20 @@ class ProxyGateway implements Gateway {
     let exchange: ProxyExchange | undefined
     if (site.accessLog && this.#log) this.#logOnClose(reply, x, () => exchange?.upstream)
     if (x.contentLength !== undefined && x.contentLength > options.maxBodyBytes) {
-      // Refused before any upstream is contacted; the unread body makes the connection unusable.
-      return sendText(reply, 413, `request body larger than ${options.maxBodyBytes} bytes\n`, {
-        close: true,
-      })
+      // Refused before any upstream is contacted (and, with Expect: 100-continue, before the body).
+      reply.lingerBody()
+      return sendText(reply, 413, `request body larger than ${options.maxBodyBytes} bytes\n`)
     }
+    x.continue?.()
     if (route.proxy) {
       exchange = new ProxyExchange(
         route.proxy,
-        { ...x, trusted: this.#trusted(x.peer), cookie: cookieOf(x.headers) },
+        {
+          ...x,
+          body: bodyFor(x, options.maxBodyBytes),
+          trusted: this.#trusted(x.peer),
+          cookie: cookieOf(x.headers),
+        },
         reply,
         this.#via,
       )
@@ -220,16 +234,6 @@ class ProxyGateway implements Gateway {
 
 function noop(): void {}
 
-/**
- * The request body of an HTTP/2 stream as a readable of its own: undici destroys a request body
- * stream once it has sent it, and destroying the Http2Stream itself would end the response too.
- */
-function readableSide(stream: ServerHttp2Stream): Readable {
-  const body = new PassThrough()
-  stream.pipe(body)
-  return body
-}
-
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v
 }
@@ -244,6 +248,21 @@ function serverName(socket: TLSSocket | undefined): string | undefined {
 export function peerOf(address: string | undefined): string {
   if (address === undefined) return ''
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+/**
+ * What undici gets as the request body: the client's own stream when it can be given away (HTTP/1.1
+ * with a known length, which the parser enforces), else a readable of our own (see limited-body.ts).
+ */
+function bodyFor(x: Incoming, maxBytes: number): Readable | null {
+  if (x.body === null) return null
+  if (x.version === '1.1' && x.contentLength !== undefined) return x.body
+  return limitedBody(x.body, x.contentLength === undefined ? maxBytes : Infinity)
+}
+
+function expectsContinue(req: IncomingMessage): boolean {
+  const e = req.headers.expect
+  return e !== undefined && e.toLowerCase() === '100-continue'
 }
 
 function cookieOf(headers: IncomingHttpHeaders): string | undefined {

@@ -12,6 +12,7 @@ import {
   forwardResponseHeaders,
   type CompiledHeaderOps,
 } from './forward-headers.js'
+import { BodyTooLarge } from './limited-body.js'
 import { sendText, type Reply } from './reply.js'
 import type { ProxyRoute } from './types.js'
 import { upstreamFailure } from './upstream-errors.js'
@@ -46,10 +47,6 @@ export interface ForwardedRequest {
 // RFC 9110 §9.2.2. Only these may be sent twice; and only when the first attempt never connected.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
-class BodyTooLarge extends Error {
-  readonly code = 'GATEHOUSE_BODY_TOO_LARGE'
-}
-
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   readonly #route: ProxyRouteState
   readonly #req: ForwardedRequest
@@ -62,7 +59,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #waitingDrain = false
   #tried: Set<Upstream> | undefined
   #attempts = 0
-  #bodyBytes = 0
   #inFlight = false
   #done = false
   #clientGone = false
@@ -169,13 +165,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.#upstream) this.#route.group.reportSuccess(this.#upstream)
   }
 
-  onBodySent(chunk: unknown): void {
-    // Chunked upload (no Content-Length up front): count, and stop at the route's limit. undici 7
-    // passes the chunk written (its typings say a size): accept both.
-    this.#bodyBytes += typeof chunk === 'number' ? chunk : (chunk as { length: number }).length
-    if (this.#bodyBytes > this.#route.options.maxBodyBytes) throw new BodyTooLarge()
-  }
-
   onError(err: Error): void {
     this.#settle()
     const upstream = this.#upstream
@@ -211,7 +200,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #fail(status: number, message: string): void {
     this.#done = true
     // After the head went out, the only honest signal is to cut the response short.
-    sendText(this.#reply, status, `${message}\n`, { close: status === 413 })
+    if (status === 413) this.#reply.lingerBody()
+    sendText(this.#reply, status, `${message}\n`)
   }
 
   #settle(): void {

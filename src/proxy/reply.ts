@@ -2,7 +2,7 @@
  * One response to a client, over HTTP/1.1 (`ServerResponse`) or HTTP/2 (the stream API, RFC 9113),
  * so the proxy, static and fixed routes write one way. Headers are flat `[name, value, …]` arrays.
  */
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constants, type ServerHttp2Stream } from 'node:http2'
 import { applyHeaderOps, toHttp2Headers, type CompiledHeaderOps } from './forward-headers.js'
 
@@ -27,7 +27,16 @@ export interface Reply {
   onClose(fn: () => void): void
   /** Cuts the response off (after headers, an error can only be signalled this way). */
   destroy(): void
+  /**
+   * Answering before the request body was read (413): HTTP/1.1 reads and discards the rest so the
+   * client sees the answer rather than a reset (closing with unread data sends RST), for at most
+   * {@link LINGER_MS}, then closes. HTTP/2 needs nothing: the stream ends on its own.
+   */
+  lingerBody(): void
 }
+
+/** How long a refused upload may keep sending before the connection is closed. */
+export const LINGER_MS = 5_000
 
 export class Http1Reply implements Reply {
   readonly proto = '1.1'
@@ -35,9 +44,20 @@ export class Http1Reply implements Reply {
   bytes = 0
   ops: CompiledHeaderOps | undefined
   readonly #res: ServerResponse
+  readonly #req: IncomingMessage
 
-  constructor(res: ServerResponse) {
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.#req = req
     this.#res = res
+  }
+
+  lingerBody(): void {
+    const req = this.#req
+    if (req.complete) return
+    // Node discards the unread body after the response (req._dump on finish) and keeps the framing.
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS).unref()
+    const stop = (): void => clearTimeout(timer)
+    req.once('end', stop).once('close', stop)
   }
 
   get headersSent(): boolean {
@@ -128,6 +148,8 @@ export class Http2Reply implements Reply {
   onClose(fn: () => void): void {
     this.#stream.once('close', fn)
   }
+
+  lingerBody(): void {}
 
   destroy(): void {
     this.#stream.close(constants.NGHTTP2_INTERNAL_ERROR)

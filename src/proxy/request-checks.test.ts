@@ -56,7 +56,23 @@ describe('checkHttp1Request', () => {
   ]
   for (const [name, url, raw, sni, expected] of cases) {
     test(`${name} → ${expected}`, () =>
-      assert.equal(outcome(checkHttp1Request(url, raw, sni)), expected))
+      assert.equal(outcome(checkHttp1Request('1.1', url, raw, sni)), expected))
+  }
+})
+
+describe('checkHttp1Request: versions', () => {
+  const H = ['Host', 'app.test']
+  const TE = [...H, 'Transfer-Encoding', 'chunked']
+  const cases: [version: string, raw: string[], expected: string][] = [
+    ['1.1', H, 'ok app.test /'],
+    ['1.0', H, 'ok app.test /'],
+    ['1.0', TE, '400 close'],
+    ['2.0', H, '505 close'],
+    ['0.9', H, '505 close'],
+  ]
+  for (const [version, raw, expected] of cases) {
+    test(`HTTP/${version} ${raw.length > 2 ? 'chunked ' : ''}→ ${expected}`, () =>
+      assert.equal(outcome(checkHttp1Request(version, '/', raw, undefined)), expected))
   }
 })
 

@@ -24,12 +24,19 @@ export interface CheckedRequest {
   path: string
 }
 
-/** HTTP/1.x: `url` is the request-target, `raw` the flat header list, `sni` the TLS server name. */
+/**
+ * HTTP/1.x: `version` is `1.1` or `1.0` (anything else is refused), `url` the request-target, `raw`
+ * the flat header list, `sni` the TLS server name.
+ */
 export function checkHttp1Request(
+  version: string,
   url: string,
   raw: readonly string[],
   sni: string | undefined,
 ): CheckedRequest | Refusal {
+  // llhttp reads `HTTP/2.0` and a missing version (HTTP/0.9) too; we forward HTTP/1.1 only.
+  if (version !== '1.1' && version !== '1.0')
+    return refuse(505, `HTTP/${version} is not supported; use HTTP/1.1 or HTTP/2`)
   let hostValue: string | undefined
   let hosts = 0
   let te: string | undefined
@@ -45,6 +52,9 @@ export function checkHttp1Request(
   // RFC 9112 §3.2: exactly one Host; two could route on one and be read upstream from the other.
   if (hosts !== 1)
     return refuse(400, hosts === 0 ? 'missing Host header' : 'more than one Host header')
+  // RFC 9112 §6.1: HTTP/1.0 has no chunked framing; such a message's framing is faulty.
+  if (te !== undefined && version === '1.0')
+    return refuse(400, 'Transfer-Encoding in an HTTP/1.0 request')
   // RFC 9112 §6.1: the only coding we can frame is chunked; anything else we do not implement.
   if (te !== undefined && te.trim().toLowerCase() !== 'chunked')
     return refuse(501, `Transfer-Encoding ${JSON.stringify(te)} is not supported; send chunked`)

@@ -35,7 +35,7 @@ export function handleUpgrade(
     return refuse(socket, 431, 'too many header fields')
   const token = (req.headers.upgrade ?? '').trim().toLowerCase()
   if (token !== 'websocket') return serveIgnoringUpgrade(ctx, req, socket, head)
-  const checked = checkHttp1Request(url, req.rawHeaders, serverName(socket))
+  const checked = checkHttp1Request(req.httpVersion, url, req.rawHeaders, serverName(socket))
   if (isRefusal(checked)) return refuse(socket, checked.status, checked.message)
   const match = ctx.router.match(checked.host, checked.path)
   const proxy = match?.route.proxy
@@ -114,6 +114,7 @@ const REASONS: Record<number, string> = {
   404: 'Not Found',
   414: 'URI Too Long',
   421: 'Misdirected Request',
+  505: 'HTTP Version Not Supported',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
   502: 'Bad Gateway',

@@ -5,6 +5,11 @@ import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 export interface CertificateLookup {
   lookup(servername: string): CertEntry | undefined
   contextFor(servername: string): SecureContext | undefined
+  /**
+   * When the certificate for `servername` is known but not loaded yet (a certificate-folder file
+   * read at first use), a promise that settles once it is; then ask `contextFor` again.
+   */
+  pendingFor?(servername: string): Promise<void> | undefined
 }
 
 /**
@@ -33,6 +38,17 @@ export class CertificateSources implements CertificateLookup {
     for (const cache of this.#caches) {
       const context = cache.contextFor(servername)
       if (context) return context
+      // A source with precedence that has the name pending: the caller waits for pendingFor.
+      if (cache.pendingCount > 0 && cache.pendingFor(servername)) return undefined
+    }
+    return undefined
+  }
+
+  pendingFor(servername: string): Promise<void> | undefined {
+    for (const cache of this.#caches) {
+      if (cache.lookup(servername)) return undefined
+      const pending = cache.pendingFor(servername)
+      if (pending) return pending
     }
     return undefined
   }

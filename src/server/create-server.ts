@@ -3,14 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../clock.js'
-import { certificateMatchesKey, parseCertificate } from '../crypto/certificate.js'
-import { importPrivateKeyPem, type KeyType } from '../crypto/keys.js'
+import type { KeyType } from '../crypto/keys.js'
 import { GatehouseError } from '../errors.js'
 import type { ChallengeSolver } from '../issuance/challenge-solver.js'
 import { Http01InProcessSolver, TlsAlpn01InProcessSolver } from '../issuance/in-process-solvers.js'
 import { LocalCa } from '../local-ca/local-ca.js'
 import { isLocalName } from '../local-ca/name-constraints.js'
+import { CertificateFiles } from '../manager/certificate-files.js'
 import { CertificateFolder, DEFAULT_STEM, type FolderEvent } from '../manager/certificate-folder.js'
+import { OnDemandIssuance, type OnDemandOptions } from '../manager/on-demand.js'
+import type { Logger } from '../logger.js'
 import { CertificateManager } from '../manager/certificate-manager.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
 import type { Issuer } from '../manager/issuer.js'
@@ -20,7 +22,7 @@ import { LocalCaIssuer } from '../manager/local-ca-issuer.js'
 import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { FileStorage } from '../storage/file-storage.js'
 import type { Storage } from '../storage/storage.js'
-import { CertificateCache, type CertEntry } from '../tls/certificate-cache.js'
+import { CertificateCache } from '../tls/certificate-cache.js'
 import { CertificateSources } from './certificate-sources.js'
 import {
   HttpsServer,
@@ -34,7 +36,10 @@ import { TicketKeyRing } from './ticket-keys.js'
 import type { Gateway, GatewayLimits } from '../proxy/types.js'
 
 export interface CreateServerOptions {
-  /** Names to serve and manage. Default: the machine's hostname and `www.<hostname>`. */
+  /**
+   * Names to serve and manage. Default: the machine's hostname and `www.<hostname>`, or none when
+   * `onDemand` is given.
+   */
   domains?: string[]
   /** ACME account contact. */
   email?: string
@@ -54,8 +59,15 @@ export interface CreateServerOptions {
   storage?: Storage
   /** The certificate folder looked up by name; `false` turns the lookup off. Default `<home>/certificates`. */
   certDir?: string | false
-  /** Certificate and key files served first, each for the names in its certificate. */
+  /** Certificate and key files served first, each for the names in its certificate; watched for replacement. */
   tlsFiles?: { cert: string; key: string }[]
+  /**
+   * Obtain a certificate at the first handshake for a name nothing else covers, when this policy
+   * allows it (allow-list, ask URL, decide; see OnDemandOptions). Default: no on-demand issuance.
+   */
+  onDemand?: OnDemandOptions
+  /** Structured log of certificate events and on-demand decisions. Default: none. */
+  logger?: Logger
   https?: ListenerOptions
   http?: ListenerOptions
   hsts?: boolean | HstsOptions
@@ -103,10 +115,17 @@ export async function createServer(
   checkOptionKeys(options)
   const storage = options.storage ?? new FileStorage({ root: home })
   // Canonical names (lower case, A-labels, RFC 5952 IPs); a bad one is refused here, naming it.
-  const domains = parseIdentifiers(options.domains ?? defaultDomains()).map((id) => id.value)
+  const wanted = options.domains ?? (options.onDemand ? [] : defaultDomains())
+  const domains = wanted.length > 0 ? parseIdentifiers(wanted).map((id) => id.value) : []
   const explicit = new CertificateCache()
-  for (const [i, pair] of (options.tlsFiles ?? []).entries())
-    explicit.set(await loadPair(pair, `file:${i}`))
+  const files = new CertificateFiles({
+    pairs: options.tlsFiles ?? [],
+    cache: explicit,
+    ...clockOf(options),
+    ...events(options),
+    ...logOf(options),
+  })
+  await files.load()
   const folderCache = new CertificateCache()
   const certDir =
     options.certDir === false ? undefined : (options.certDir ?? join(home, 'certificates'))
@@ -117,6 +136,7 @@ export async function createServer(
           dir: certDir,
           cache: folderCache,
           ...events(options),
+          ...logOf(options),
         })
   await folder?.scan()
   const managed = new CertificateCache()
@@ -134,11 +154,12 @@ export async function createServer(
   const managers: CertificateManager[] = []
   // Filled once the managers exist: the handshake path looks a name up here, never scans managers.
   const owners = new Map<string, { manager: CertificateManager; name: string }>()
+  let onDemand: OnDemandIssuance | undefined
   const waitForCertificate = async (servername: string, signal: AbortSignal): Promise<boolean> => {
     const name = servername.toLowerCase().replace(/\.$/, '')
     const dot = name.indexOf('.')
     const owner = owners.get(name) ?? (dot > 0 ? owners.get(`*${name.slice(dot)}`) : undefined)
-    if (!owner) return false
+    if (!owner) return onDemand?.certificateFor(name, signal) ?? false
     return owner.manager.ready(owner.name, { signal }).then(
       () => true,
       () => false,
@@ -160,7 +181,7 @@ export async function createServer(
     // The same function is called with either kind of objects; the union is the honest type.
     typeof app === 'function' ? (app as RequestHandler) : app,
   )
-  const addManager = (issuer: Issuer, names: string[]): void => {
+  const addManager = (issuer: Issuer, names: string[]): CertificateManager => {
     const manager = new CertificateManager({
       storage,
       issuer,
@@ -168,14 +189,21 @@ export async function createServer(
       names,
       ...clockOf(options),
       ...events(options),
+      ...logOf(options),
     })
     managers.push(manager)
     for (const name of names) owners.set(name, { manager, name })
+    return manager
   }
-  if (ca && local.length > 0) addManager(new LocalCaIssuer(ca), local)
+  // With on-demand issuance, both managers exist from the start (maybe with no names) to take names.
+  const localManager =
+    ca && (local.length > 0 || options.onDemand)
+      ? addManager(new LocalCaIssuer(ca), local)
+      : undefined
 
   let acme: LazyAcmeIssuer | undefined
-  if (remote.length > 0) {
+  let acmeManager: CertificateManager | undefined
+  if (remote.length > 0 || options.onDemand) {
     const solvers: ChallengeSolver[] = []
     if (options.http?.port !== -1) solvers.push(new Http01InProcessSolver(server.http01))
     if (options.https?.port !== -1) solvers.push(new TlsAlpn01InProcessSolver(server.tlsAlpn))
@@ -189,7 +217,15 @@ export async function createServer(
       ...(options.acme?.profile ? { profile: options.acme.profile } : {}),
       ...(options.acme?.keyType ? { keyType: options.acme.keyType } : {}),
     })
-    addManager(acme, remote)
+    acmeManager = addManager(acme, remote)
+  }
+  if (options.onDemand) {
+    onDemand = new OnDemandIssuance({
+      policy: options.onDemand,
+      managerFor: (id) => (isLocalName(id.value) ? localManager : acmeManager),
+      ...clockOf(options),
+      ...logOf(options),
+    })
   }
   return {
     get httpsPort() {
@@ -206,11 +242,14 @@ export async function createServer(
         throw err
       })
       await folder?.watch()
+      files.watch()
       // Managers load stored certificates, then obtain and renew in the background.
       await Promise.all(managers.map((m) => m.start()))
     },
     async close() {
       folder?.close()
+      files.close()
+      onDemand?.close()
       await Promise.all(managers.map((m) => m.stop()))
       await acme?.close()
       await server.close()
@@ -259,38 +298,6 @@ async function defaultPair(
   )
 }
 
-async function loadPair(pair: { cert: string; key: string }, id: string): Promise<CertEntry> {
-  let certificatePem: string
-  let privateKeyPem: string
-  try {
-    ;[certificatePem, privateKeyPem] = await Promise.all([
-      readFile(pair.cert, 'utf8'),
-      readFile(pair.key, 'utf8'),
-    ])
-  } catch (err) {
-    throw new GatehouseError(
-      'ERR_CONFIG',
-      `cannot read ${pair.cert} / ${pair.key}: ${(err as Error).message}`,
-      { cause: err },
-    )
-  }
-  const info = parseCertificate(certificatePem)
-  if (!certificateMatchesKey(certificatePem, importPrivateKeyPem(privateKeyPem))) {
-    throw new GatehouseError(
-      'ERR_CERTIFICATE',
-      `${pair.key} is not the key of ${pair.cert}; give the matching pair`,
-    )
-  }
-  return {
-    id,
-    names: [...info.dnsNames, ...info.ipAddresses],
-    notAfter: info.notAfter,
-    certificatePem,
-    privateKeyPem,
-    source: 'file',
-  }
-}
-
 async function readCaFile(file: string): Promise<string> {
   const pem = await readFile(file, 'utf8').catch((err: Error) => {
     throw new GatehouseError('ERR_CONFIG', `cannot read acme.caCert ${file}: ${err.message}`, {
@@ -304,6 +311,10 @@ async function readCaFile(file: string): Promise<string> {
 
 function clockOf(options: CreateServerOptions): { clock?: Clock } {
   return options.clock ? { clock: options.clock } : {}
+}
+
+function logOf(options: CreateServerOptions): { logger?: Logger } {
+  return options.logger ? { logger: options.logger } : {}
 }
 
 function events(options: CreateServerOptions): {
@@ -327,6 +338,8 @@ const OPTION_KEYS: readonly string[] = [
   'clock',
   'onEvent',
   'limits',
+  'onDemand',
+  'logger',
 ]
 
 /** Unknown keys are refused with a suggestion: a typo (`domain`) must not silently change what is served. */

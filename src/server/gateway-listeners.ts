@@ -35,7 +35,8 @@ export function gatewayServerOptions(limits: GatewayLimits): SecureServerOptions
   return {
     handshakeTimeout: limits.handshakeTimeoutMs,
     // RFC 9113 §6.5.2: advertised to clients; nghttp2 resets streams that exceed them.
-    maxHeaderListPairs: limits.maxHeaderCount + 8,
+    // Room above the count limit so the gateway answers 431 instead of nghttp2 resetting the stream.
+    maxHeaderListPairs: Math.max(128, limits.maxHeaderCount * 2),
     settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 250 },
   }
 }
@@ -49,10 +50,14 @@ export function attachGateway(
   // With the compatibility layer never installed, 'request' carries HTTP/1.1 requests only.
   const onRequest = (req: IncomingMessage, res: ServerResponse): void =>
     gateway.handleRequest(req, res)
-  server.on(
-    'request',
-    onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
-  )
+  const listener = onRequest as unknown as (
+    req: Http2ServerRequest,
+    res: Http2ServerResponse,
+  ) => void
+  server.on('request', listener)
+  // With a listener, Node leaves `Expect: 100-continue` to us: a body over the limit is refused
+  // before the client sends it (RFC 9110 §10.1.1); the gateway sends 100 once it accepts.
+  server.on('checkContinue', listener)
   server.on('stream', (stream, headers) => gateway.handleStream(stream, headers))
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     gateway.handleUpgrade(req, socket, head),
@@ -81,7 +86,7 @@ export function attachGateway(
 
 /** The status for an error node:http's parser raised on a connection, and a one-line reason. */
 export function clientErrorStatus(
-  err: { code?: string; rawPacket?: Buffer },
+  err: { code?: string; reason?: string; rawPacket?: Buffer },
   limits: GatewayLimits,
 ): [status: number, message: string] {
   switch (err.code) {
@@ -96,6 +101,9 @@ export function clientErrorStatus(
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return [408, `request head not received within ${limits.headerTimeoutMs} ms`]
     case 'HPE_INVALID_TRANSFER_ENCODING':
+      // llhttp uses this code for Transfer-Encoding with Content-Length too (RFC 9112 §6.3: 400).
+      if (err.reason?.includes('Content-Length'))
+        return [400, 'Content-Length together with Transfer-Encoding']
       // RFC 9112 §6.1: a coding we do not implement; only a final `chunked` frames a request body.
       return [501, 'Transfer-Encoding other than chunked is not supported']
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
@@ -121,7 +129,7 @@ const REASONS: Record<number, string> = {
 
 /** RFC 9112 §11.2: a request that cannot be framed is answered and the connection closed. */
 function onClientError(err: Error, socket: Duplex, limits: GatewayLimits): void {
-  const e = err as { code?: string; rawPacket?: Buffer }
+  const e = err as { code?: string; reason?: string; rawPacket?: Buffer }
   // A response already under way on this connection cannot be followed by another status line.
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (e.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {

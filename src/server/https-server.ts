@@ -204,6 +204,25 @@ export class HttpsServer {
       return done(err as Error)
     }
     if (ctx) return done(null, ctx)
+    const loading = this.#options.cache.pendingFor?.(servername)
+    if (!loading) return this.#waitForContext(servername, done)
+    // A file read and checked at first use: this handshake waits for it, later ones do not.
+    void loading.then(() => {
+      let later: SecureContext | undefined
+      try {
+        later = this.#options.cache.contextFor(servername)
+      } catch (err) {
+        return done(err as Error)
+      }
+      if (later) done(null, later)
+      else this.#waitForContext(servername, done)
+    })
+  }
+
+  #waitForContext(
+    servername: string,
+    done: (err: Error | null, ctx?: SecureContext) => void,
+  ): void {
     const wait = this.#options.waitForCertificate
     // With a default certificate, an unknown name gets it (the server's own context) rather than an alert.
     if (!wait)
@@ -225,8 +244,10 @@ export class HttpsServer {
 
   #handleHttp(req: IncomingMessage, res: ServerResponse): void {
     if (this.http01.handle(req, res)) return
+    const cache = this.#options.cache
     const serves =
-      this.#options.redirects ?? ((host: string) => this.#options.cache.lookup(host) !== undefined)
+      this.#options.redirects ??
+      ((host: string) => cache.lookup(host) !== undefined || cache.pendingFor?.(host) !== undefined)
     const target = httpsRedirectTarget(req.headers.host, req.url, this.#httpsPort ?? 443, serves)
     if (!target || this.#httpsPort === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')

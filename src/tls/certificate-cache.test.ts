@@ -269,3 +269,69 @@ test('100k entries sharing one PEM: lookups work and no context is built eagerly
   for (const i of [0, 5, 99_999]) assert.ok(cache.contextFor(`host${i}.example.com`))
   assert.equal(cache.contextCount, 3)
 })
+
+test('pending entries: loaded at first use, once; precedence exact > pending exact > wildcard > pending wildcard', async () => {
+  const cache = new CertificateCache({ createContext: () => createSecureContext() })
+  const loads: string[] = []
+  const pending = (id: string, names: string[], result: CertEntry | undefined) => ({
+    id,
+    names,
+    load: async () => {
+      loads.push(id)
+      await new Promise((r) => setImmediate(r))
+      return result
+    },
+  })
+  cache.set(entry('wild', ['*.example.com']))
+  cache.setPending(pending('p-api', ['API.example.com'], entry('p-api', ['api.example.com'])))
+  cache.setPending(pending('p-wild', ['*.pending.test'], entry('p-wild', ['*.pending.test'])))
+  cache.setPending(pending('p-bad', ['bad.example.com'], undefined))
+  assert.equal(cache.size, 1)
+  assert.equal(cache.pendingCount, 3)
+  // A pending exact name is not answered by the loaded wildcard: the caller must wait for it.
+  assert.equal(cache.lookup('api.example.com'), undefined)
+  assert.equal(cache.contextFor('api.example.com'), undefined)
+  assert.equal(cache.lookup('www.example.com')?.id, 'wild')
+  assert.equal(cache.pendingFor('www.example.com'), undefined, 'loaded: nothing to wait for')
+  assert.equal(cache.pendingFor('nothing.test'), undefined)
+
+  const first = cache.pendingFor('api.example.com')
+  const second = cache.pendingFor('API.EXAMPLE.COM.')
+  assert.equal(first, second, 'one load for concurrent handshakes')
+  await first
+  assert.equal(cache.lookup('api.example.com')?.id, 'p-api')
+  assert.ok(cache.contextFor('api.example.com'))
+  await cache.pendingFor('x.pending.test')
+  assert.equal(cache.lookup('y.pending.test')?.id, 'p-wild')
+  // Refused: removed, and the wildcard serves the name from then on.
+  await cache.pendingFor('bad.example.com')
+  assert.equal(cache.lookup('bad.example.com')?.id, 'wild')
+  assert.deepEqual(loads, ['p-api', 'p-wild', 'p-bad'])
+  assert.equal(cache.pendingCount, 0)
+  assert.equal(cache.size, 3)
+})
+
+test('pending entries: replaced or deleted while loading, the stale load is dropped', async () => {
+  const cache = new CertificateCache()
+  let release: (() => void) | undefined
+  const gate = new Promise<void>((r) => (release = r))
+  cache.setPending({
+    id: 'a',
+    names: ['a.test'],
+    load: async () => (await gate, entry('a', ['a.test'], 1)),
+  })
+  const loading = cache.pendingFor('a.test')
+  cache.set(entry('a', ['a.test'], 90))
+  release?.()
+  await loading
+  assert.equal(cache.lookup('a.test')?.notAfter.getTime(), T0 + 90 * DAY, 'the newer set wins')
+  cache.setPending({ id: 'b', names: ['b.test'], load: async () => entry('b', ['b.test']) })
+  const loadingB = cache.loadPending('b')
+  assert.equal(cache.delete('b'), true)
+  await loadingB
+  assert.equal(cache.lookup('b.test'), undefined)
+  assert.throws(
+    () => cache.setPending({ id: 'c', names: ['not a name'], load: async () => undefined }),
+    /certificate entry c name "not a name"/,
+  )
+})

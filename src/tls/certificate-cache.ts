@@ -2,6 +2,7 @@ import type { SecureContext } from 'node:tls'
 import { createProfileContext } from './tls-profile.js'
 import { GatehouseError } from '../errors.js'
 import { canonicalIp } from '../crypto/ip.js'
+import { finishNameHash, nameHashStep, NameTable } from './name-table.js'
 
 /** Where a certificate came from, in the order issue 3 §2 looks sources up. */
 export type CertSource = 'file' | 'folder' | 'acme' | 'default' | 'local-ca' | 'self-signed'
@@ -31,6 +32,19 @@ export interface CertEntry {
   readonly source: CertSource
 }
 
+/**
+ * A certificate known by its names only, loaded (read and checked) on first use: what lets a server
+ * with 100k certificate files be ready without reading them. `load` resolves with the entry to serve
+ * (its id must be this id) or undefined when the certificate cannot be served; the loader reports
+ * why (a refused-file event). It is called at most once per `setPending`.
+ */
+export interface PendingEntry {
+  readonly id: string
+  /** Same rules as {@link CertEntry.names}. */
+  readonly names: readonly string[]
+  readonly load: () => Promise<CertEntry | undefined>
+}
+
 export interface CertificateCacheOptions {
   /**
    * Most `SecureContext`s kept at once (least recently used dropped first); default 1000. Each holds
@@ -50,6 +64,16 @@ export const DEFAULT_MAX_CONTEXTS = 1000
 /** An index slot: one entry, or several sorted best first (latest notAfter, then newest set). */
 type Slot = CertEntry | CertEntry[]
 
+/** A pending entry in the index, with its load once started. */
+class Pending {
+  loading: Promise<void> | undefined
+  constructor(
+    readonly id: string,
+    readonly names: readonly string[],
+    readonly load: () => Promise<CertEntry | undefined>,
+  ) {}
+}
+
 /**
  * The in-memory certificate index the TLS `SNICallback` reads. Everything on the lookup path is
  * synchronous and allocation-light, as certmagic's rule for the handshake callback requires: "must
@@ -63,10 +87,17 @@ type Slot = CertEntry | CertEntry[]
  * be deleted at leisure); on a tie, the most recently set.
  */
 export class CertificateCache {
-  readonly #exact = new Map<string, Slot>()
+  readonly #exact = new NameTable<Slot>()
   /** Keyed by the parent: `*.example.com` is stored under `example.com`. */
-  readonly #wildcard = new Map<string, Slot>()
+  readonly #wildcard = new NameTable<Slot>()
   readonly #entries = new Map<string, CertEntry>()
+  /**
+   * Pending entries, apart from the loaded ones so that a lookup of a loaded name never looks here.
+   * Precedence still holds: exact loaded, exact pending, wildcard loaded, wildcard pending.
+   */
+  readonly #pendingExact = new NameTable<Pending>()
+  readonly #pendingWildcard = new NameTable<Pending>()
+  readonly #pending = new Map<string, Pending>()
   /** Keyed by entry id; Map iteration order is insertion order, so the first key is least recent. */
   readonly #contexts = new Map<string, SecureContext>()
   readonly #maxContexts: number
@@ -86,6 +117,11 @@ export class CertificateCache {
     return this.#entries.size
   }
 
+  /** Entries known by name and not loaded yet (see {@link setPending}). */
+  get pendingCount(): number {
+    return this.#pending.size
+  }
+
   /** `SecureContext`s currently built (at most `maxContexts`). */
   get contextCount(): number {
     return this.#contexts.size
@@ -102,8 +138,42 @@ export class CertificateCache {
     }
   }
 
-  /** Removes the entry with this id and its context; returns whether there was one. */
+  /**
+   * Indexes a certificate by its names without its PEMs: a handshake for one of them waits for
+   * `pending.load()` (see {@link pendingFor}), which replaces it with the loaded entry, or removes it
+   * when the load gives nothing. Replaces any entry (loaded or pending) with the same id.
+   */
+  setPending(pending: PendingEntry): void {
+    if (typeof pending.id !== 'string' || pending.id.length === 0) {
+      throw new TypeError(
+        `pending certificate id ${JSON.stringify(pending.id)} must be a non-empty string`,
+      )
+    }
+    const names = normalizeNames(pending.names, pending.id)
+    if (typeof pending.load !== 'function') {
+      throw new TypeError(`pending certificate ${pending.id} needs a load() function`)
+    }
+    this.delete(pending.id)
+    const p = new Pending(pending.id, names, pending.load)
+    this.#pending.set(p.id, p)
+    for (const name of names) {
+      const [table, key] = this.#pendingTable(name)
+      // The first pending entry for a name keeps it (two files for one name: the first in order).
+      if (table.get(key) === undefined) table.set(key, p)
+    }
+  }
+
+  /** Removes the entry (loaded or pending) with this id and its context; returns whether there was one. */
   delete(id: string): boolean {
+    const pending = this.#pending.get(id)
+    if (pending !== undefined) {
+      this.#pending.delete(id)
+      for (const name of pending.names) {
+        const [table, key] = this.#pendingTable(name)
+        if (table.get(key) === pending) table.delete(key)
+      }
+      return true
+    }
     const entry = this.#entries.get(id)
     if (entry === undefined) return false
     this.#entries.delete(id)
@@ -115,6 +185,47 @@ export class CertificateCache {
     return true
   }
 
+  /**
+   * When the certificate that would serve `servername` is pending, starts its load (once) and
+   * returns a promise that settles when it is done (never rejects): look the name up again then.
+   * Undefined when a loaded entry (or nothing) serves the name.
+   */
+  pendingFor(servername: string): Promise<void> | undefined {
+    const found = this.#find(servername)
+    return found instanceof Pending ? this.#startLoad(found) : undefined
+  }
+
+  /** Loads the pending entry with this id now (a status check); undefined when there is none. */
+  loadPending(id: string): Promise<void> | undefined {
+    const pending = this.#pending.get(id)
+    return pending === undefined ? undefined : this.#startLoad(pending)
+  }
+
+  #startLoad(p: Pending): Promise<void> {
+    p.loading ??= p.load().then(
+      (entry) => this.#settle(p, entry),
+      () => this.#settle(p, undefined),
+    )
+    return p.loading
+  }
+
+  #settle(p: Pending, entry: CertEntry | undefined): void {
+    if (this.#pending.get(p.id) !== p) return // replaced or deleted while loading
+    this.delete(p.id)
+    if (entry === undefined) return
+    try {
+      this.set(entry.id === p.id ? entry : { ...entry, id: p.id })
+    } catch {
+      // A loader's malformed entry serves nothing, like a refused one.
+    }
+  }
+
+  #pendingTable(name: string): [NameTable<Pending>, string] {
+    return name.startsWith('*.')
+      ? [this.#pendingWildcard, name.slice(2)]
+      : [this.#pendingExact, name]
+  }
+
   /** The entry with this id, as stored (names normalised). */
   get(id: string): CertEntry | undefined {
     return this.#entries.get(id)
@@ -122,23 +233,62 @@ export class CertificateCache {
 
   /** The entry serving `servername` (see the class doc for the rules), or undefined. */
   lookup(servername: string): CertEntry | undefined {
+    const found = this.#find(servername)
+    return found instanceof Pending ? undefined : found
+  }
+
+  #find(servername: string): CertEntry | Pending | undefined {
     if (typeof servername !== 'string' || servername.length === 0) return undefined
-    let name = hasUpperCase(servername) ? servername.toLowerCase() : servername
-    if (name.charCodeAt(name.length - 1) === 0x2e /* . */) name = name.slice(0, -1)
-    const exact = this.#exact.get(name)
-    if (exact !== undefined) return best(exact)
-    if (name.includes(':')) {
-      // IPv6 written another way than RFC 5952's canonical form: the parser runs only on a miss.
-      const ip = canonicalIp(name)
-      const slot = ip === undefined ? undefined : this.#exact.get(ip)
-      return slot === undefined ? undefined : best(slot)
+    // Sources ask several caches in turn, often empty ones (no explicit files): skip the hashing.
+    if (this.#entries.size === 0 && this.#pending.size === 0) return undefined
+    if (servername.charCodeAt(servername.length - 1) === 0x2e /* . */) {
+      return this.#findCanonical(servername.slice(0, -1).toLowerCase())
     }
-    const dot = name.indexOf('.')
+    return this.#findCanonical(servername)
+  }
+
+  /**
+   * One right-to-left pass hashes the name and the part after its left-most dot (the wildcard
+   * key), so the wildcard probe needs no substring; upper case (rare: clients send lower case)
+   * costs a copy and a second pass.
+   */
+  #findCanonical(name: string): CertEntry | Pending | undefined {
+    let h = 0
+    let parent = 0
+    let dot = -1
+    for (let i = name.length - 1; i >= 0; i--) {
+      const c = name.charCodeAt(i)
+      if (c >= 0x41 && c <= 0x5a) return this.#findCanonical(name.toLowerCase())
+      // RFC 6066 §3: a HostName is ASCII (A-labels); nothing indexed can match anything else.
+      if (c > 0x7f) return undefined
+      if (c === 0x2e /* . */) {
+        dot = i
+        parent = h
+      }
+      h = nameHashStep(h, c)
+    }
+    const exactHash = finishNameHash(h)
+    const exact = this.#exact.getHashed(name, exactHash)
+    if (exact !== undefined) return best(exact)
+    const pending = this.#pending.size > 0
+    const exactPending = pending ? this.#pendingExact.getHashed(name, exactHash) : undefined
+    if (exactPending !== undefined) return exactPending
     // No wildcard for a bare label, an empty first label, or an IPv4 address (a DNS name never
-    // ends in a digit: top-level domains are alphabetic, RFC 3696 §2).
-    if (dot <= 0 || isDigit(name.charCodeAt(name.length - 1))) return undefined
-    const wild = this.#wildcard.get(name.slice(dot + 1))
-    return wild === undefined ? undefined : best(wild)
+    // ends in a digit: top-level domains are alphabetic, RFC 3696 §2). IPv6 has no dot at all.
+    if (dot <= 0 || isDigit(name.charCodeAt(name.length - 1))) return this.#findIp(name)
+    const parentHash = finishNameHash(parent)
+    const wild = this.#wildcard.getSuffix(name, dot + 1, parentHash)
+    if (wild !== undefined) return best(wild)
+    return pending ? this.#pendingWildcard.getSuffix(name, dot + 1, parentHash) : undefined
+  }
+
+  /** IPv6 written another way than RFC 5952's canonical form: the parser runs only on a miss. */
+  #findIp(name: string): CertEntry | Pending | undefined {
+    if (!name.includes(':')) return undefined
+    const ip = canonicalIp(name)
+    if (ip === undefined) return undefined
+    const slot = this.#exact.get(ip)
+    return slot === undefined ? this.#pendingExact.get(ip) : best(slot)
   }
 
   /** Every entry, in the order set (replacing an entry moves it to the end). */
@@ -183,23 +333,11 @@ function best(slot: Slot): CertEntry | undefined {
   return Array.isArray(slot) ? slot[0] : slot
 }
 
-/**
- * Clients send lower case almost always; checking first keeps the common path free of a string copy
- * (and keeps the string's cached hash for the Map read).
- */
-function hasUpperCase(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if ((c >= 0x41 && c <= 0x5a) || c > 0x7f) return true
-  }
-  return false
-}
-
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39
 }
 
-function addToSlot(index: Map<string, Slot>, key: string, entry: CertEntry): void {
+function addToSlot(index: NameTable<Slot>, key: string, entry: CertEntry): void {
   const slot = index.get(key)
   if (slot === undefined) {
     index.set(key, entry)
@@ -212,7 +350,7 @@ function addToSlot(index: Map<string, Slot>, key: string, entry: CertEntry): voi
   index.set(key, list)
 }
 
-function removeFromSlot(index: Map<string, Slot>, key: string, entry: CertEntry): void {
+function removeFromSlot(index: NameTable<Slot>, key: string, entry: CertEntry): void {
   const slot = index.get(key)
   if (slot === undefined) return
   if (!Array.isArray(slot)) {
@@ -255,8 +393,7 @@ function normalizeEntry(entry: CertEntry): CertEntry {
       `certificate entry ${entry.id} source ${JSON.stringify(entry.source)} is not one of ${[...SOURCES].join(', ')}`,
     )
   }
-  const raw: readonly unknown[] = entry.names
-  const names = [...new Set(raw.map((n) => normalizeName(n, entry.id)))]
+  const names = normalizeNames(entry.names, entry.id)
   // Built field by field: `Object.freeze({ ...entry })` measured 5x slower to read on the lookup
   // path in V8 (Node 20) than a frozen literal.
   return Object.freeze({
@@ -267,6 +404,14 @@ function normalizeEntry(entry: CertEntry): CertEntry {
     privateKeyPem: entry.privateKeyPem,
     source: entry.source,
   })
+}
+
+function normalizeNames(raw: unknown, id: string): string[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new TypeError(`certificate entry ${id} has no names; give at least one`)
+  }
+  const list: readonly unknown[] = raw
+  return [...new Set(list.map((n) => normalizeName(n, id)))]
 }
 
 function normalizeName(raw: unknown, id: string): string {

@@ -29,6 +29,8 @@ export interface BindOptions {
   tsig?: BindTsig
   /** Allow updates without TSIG (for tests of unsigned updates). Default false: updates need the key. */
   allowUnsignedUpdates?: boolean
+  /** Extra zone-file lines per zone, e.g. `{ 'example.test': ['@ IN CAA 0 issue "ca.example"'] }`. */
+  records?: Record<string, string[]>
 }
 
 export interface Bind {
@@ -48,13 +50,14 @@ export interface Bind {
 
 const NAMED = '/usr/sbin/named'
 
-function zoneFile(zone: string): string {
+function zoneFile(zone: string, records: readonly string[] = []): string {
   return [
     '$TTL 60',
     `@ IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
     `@ IN NS ns1.${zone}.`,
     `ns1 IN A 127.0.0.1`,
     `* IN A 127.0.0.1`,
+    ...records,
     '',
   ].join('\n')
 }
@@ -115,11 +118,13 @@ export async function startBind(options: BindOptions = {}): Promise<Bind> {
       secret: randomBytes(32).toString('base64'),
     },
     allowUnsignedUpdates: options.allowUnsignedUpdates ?? false,
+    records: options.records ?? {},
   }
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bind-'))
   // named writes journals and the session key here; make sure it can whatever user it ends up as.
   chmodSync(dir, 0o777)
-  for (const zone of resolved.zones) writeFileSync(join(dir, `${zone}.zone`), zoneFile(zone))
+  for (const zone of resolved.zones)
+    writeFileSync(join(dir, `${zone}.zone`), zoneFile(zone, resolved.records[zone]))
   const port = await freePort({ udp: true })
   const conf = join(dir, 'named.conf')
   writeFileSync(conf, namedConf(dir, port, resolved))

@@ -252,6 +252,7 @@ export function rawTls(
   data: string | Buffer,
   rootPem: string,
   waitMs = 2_000,
+  doneWhen?: (text: string) => boolean,
 ): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve, reject) => {
     let text = ''
@@ -268,7 +269,10 @@ export function rawTls(
       resolve({ text, closed })
     }
     const timer = setTimeout(() => finish(false), waitMs)
-    socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1')
+      if (doneWhen?.(text)) finish(false)
+    })
     socket.on('close', () => finish(true))
     socket.on('error', (err: Error) => {
       if (!done && text === '') {

@@ -2,11 +2,14 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { connect } from 'node:tls'
 import { parseCertificate } from '../../src/crypto/certificate.js'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { CertificateFolder, type FolderEvent } from '../../src/manager/certificate-folder.js'
 import { CertificateCache } from '../../src/tls/certificate-cache.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
+import { CertificateSources } from '../../src/server/certificate-sources.js'
+import { HttpsServer } from '../../src/server/https-server.js'
 import { FakeClock } from '../../src/testing/fake-clock.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -52,6 +55,16 @@ test('certificate folder: by name, wildcard and default; bad files refused once,
   const cache = new CertificateCache()
   const folder = new CertificateFolder({ dir, cache, onEvent: (e) => events.push(e) })
   await folder.scan()
+  // Start-up reads nothing but default.crt: the other five pairs are known by file name only.
+  assert.deepEqual(
+    events.map((e) => `${e.type} ${e.name}`),
+    ['loaded default'],
+  )
+  assert.equal(cache.size, 0)
+  assert.equal(cache.pendingCount, 5)
+  // A status check reads and checks them all; bad ones are refused then (else at first use).
+  await folder.loadAll()
+  assert.equal(cache.pendingCount, 0)
   assert.equal(cache.lookup('app.test')?.source, 'folder')
   assert.equal(cache.lookup('x.w.test')?.id, 'folder:_wildcard.w.test')
   assert.equal(cache.lookup('a.b.w.test'), undefined)
@@ -93,6 +106,8 @@ test('certificate folder: a replaced file is served without a restart; a bad rep
   })
   await folder.watch()
   t.after(() => folder.close())
+  assert.equal(cache.lookup('app.test'), undefined, 'not read before first use')
+  await cache.pendingFor('app.test')
   const serial = (): string =>
     parseCertificate(cache.lookup('app.test')?.certificatePem ?? '').serialHex
   const firstSerial = serial()
@@ -115,4 +130,71 @@ test('certificate folder: a replaced file is served without a restart; a bad rep
 
   rmSync(join(dir, 'app.test.crt'))
   await until('a removed file stops being served', () => cache.lookup('app.test') === undefined)
+})
+
+/** The certificate a TLS handshake with SNI `servername` gets: its SAN string. */
+function handshake(port: number, servername: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      { host: '127.0.0.1', port, servername, rejectUnauthorized: false },
+      () => {
+        resolve(socket.getPeerCertificate().subjectaltname)
+        socket.destroy()
+      },
+    )
+    socket.setTimeout(10_000, () =>
+      socket.destroy(new Error(`handshake for ${servername} timed out`)),
+    )
+    socket.on('error', reject)
+  })
+}
+
+test('certificate folder: read at the first handshake for a name; a bad file refused then, naming it, and the default served', async (t) => {
+  const dir = tempDir(t, 'gatehouse-certdir')
+  const ca = await LocalCa.load(new MemoryStorage())
+  writePair(dir, 'app.test', await issue(ca, ['app.test']))
+  writePair(dir, '_wildcard.w.test', await issue(ca, ['*.w.test']))
+  const other = await issue(ca, ['other.test'])
+  writePair(dir, 'bad.test', other)
+  const events: FolderEvent[] = []
+  const cache = new CertificateCache()
+  const folder = new CertificateFolder({ dir, cache, onEvent: (e) => events.push(e) })
+  await folder.watch()
+  t.after(() => folder.close())
+  const server = new HttpsServer(
+    {
+      cache: new CertificateSources([cache]),
+      defaultCertificate: await issue(ca, ['localhost']),
+      https: { host: '127.0.0.1', port: 0 },
+      http: { port: -1 },
+    },
+    (_req, res) => res.end('ok'),
+  )
+  await server.listen()
+  t.after(() => server.close())
+  const port = server.httpsPort ?? 0
+  assert.equal(events.length, 0, 'nothing read at start')
+
+  assert.equal(await handshake(port, 'app.test'), 'DNS:app.test')
+  assert.equal(await handshake(port, 'api.w.test'), 'DNS:*.w.test')
+  assert.deepEqual(
+    events.map((e) => `${e.type} ${e.name}`),
+    ['loaded app.test', 'loaded *.w.test'],
+  )
+  // The second handshake is served from memory: no further read.
+  assert.equal(await handshake(port, 'app.test'), 'DNS:app.test')
+  assert.equal(events.length, 2)
+
+  assert.equal(await handshake(port, 'bad.test'), 'DNS:localhost', 'the default certificate')
+  const refused = events.filter((e) => e.type === 'refused')
+  assert.equal(refused.length, 1)
+  assert.equal(refused[0]?.file, join(dir, 'bad.test.crt'))
+  assert.match(refused[0]?.type === 'refused' ? refused[0].reason : '', /does not cover bad\.test/)
+  assert.equal(await handshake(port, 'bad.test'), 'DNS:localhost')
+  assert.equal(events.filter((e) => e.type === 'refused').length, 1, 'refused once')
+
+  // Fixed on disk: picked up without a restart.
+  writePair(dir, 'bad.test', await issue(ca, ['bad.test']))
+  await folder.scan()
+  assert.equal(await handshake(port, 'bad.test'), 'DNS:bad.test')
 })

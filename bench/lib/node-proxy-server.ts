@@ -1,0 +1,132 @@
+/**
+ * The Node.js proxies of the proxy bench, one per process:
+ *
+ *   node build/bench/lib/node-proxy-server.js KIND PORT CRT KEY ORIGIN_URL
+ *
+ * KIND is `undici` (a bare undici `Pool.stream` proxy on `https.createServer`), `http-proxy`,
+ * `http-proxy-3`, `fastify` (fastify + @fastify/http-proxy) or `fastify-h2` (the same on fastify's
+ * HTTP/2 server with HTTP/1.1 allowed). Each listens on 127.0.0.1:PORT with TLS 1.3 only and keeps
+ * upstream connections alive. A library that fails to load or start exits with status 3 and one
+ * line on stderr, which the bench reports as "not available".
+ */
+import { readFileSync } from 'node:fs'
+import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import { createServer, type ServerOptions } from 'node:https'
+
+type Handler = (req: IncomingMessage, res: import('node:http').ServerResponse) => void
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward; undici refuses some of them. */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]
+
+function endToEnd(headers: IncomingHttpHeaders | Record<string, unknown>): Record<string, string> {
+  const out = { ...headers } as Record<string, string>
+  for (const name of HOP_BY_HOP) delete out[name]
+  return out
+}
+
+/** The bare proxy: undici `Pool.stream` writing the upstream's response straight into `res`. */
+async function undiciHandler(origin: string): Promise<Handler> {
+  const { Pool } = await import('undici')
+  const pool = new Pool(origin, { keepAliveTimeout: 60_000 })
+  return (req, res) => {
+    const bodyless = req.method === 'GET' || req.method === 'HEAD'
+    pool.stream(
+      {
+        path: req.url ?? '/',
+        method: req.method ?? 'GET',
+        headers: endToEnd(req.headers),
+        body: bodyless ? null : req,
+      },
+      ({ statusCode, headers }) => {
+        res.writeHead(statusCode, endToEnd(headers))
+        return res
+      },
+      (err) => {
+        if (!err) return
+        if (res.headersSent) res.destroy(err)
+        else res.writeHead(502).end('upstream failed\n')
+      },
+    )
+  }
+}
+
+/** http-proxy and http-proxy-3 share one API; both get a keep-alive agent (default: none). */
+async function httpProxyHandler(
+  pkg: 'http-proxy' | 'http-proxy-3',
+  origin: string,
+): Promise<Handler> {
+  const mod = (await import(pkg)) as {
+    default?: { createProxyServer?: CreateProxyServer }
+    createProxyServer?: CreateProxyServer
+  }
+  const create = mod.createProxyServer ?? mod.default?.createProxyServer
+  if (!create) throw new Error(`${pkg} exports no createProxyServer`)
+  const proxy = create({ target: origin, agent: new HttpAgent({ keepAlive: true }) })
+  return (req, res) =>
+    proxy.web(req, res, {}, () => {
+      if (!res.headersSent) res.writeHead(502).end('upstream failed\n')
+      else res.destroy()
+    })
+}
+
+type CreateProxyServer = (options: { target: string; agent: HttpAgent }) => {
+  web(req: IncomingMessage, res: unknown, options: object, onError: (err: Error) => void): void
+}
+
+async function startFastify(
+  http2: boolean,
+  tls: ServerOptions,
+  port: number,
+  origin: string,
+): Promise<void> {
+  const { default: Fastify } = await import('fastify')
+  const { default: proxy } = await import('@fastify/http-proxy')
+  if (http2) {
+    const app = Fastify({ logger: false, http2: true, https: { ...tls, allowHTTP1: true } })
+    await app.register(proxy, { upstream: origin })
+    await app.listen({ host: '127.0.0.1', port })
+  } else {
+    const app = Fastify({ logger: false, https: tls })
+    await app.register(proxy, { upstream: origin })
+    await app.listen({ host: '127.0.0.1', port })
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [kind, port, crt, key, origin] = argv
+  if (!kind || !port || !crt || !key || !origin)
+    throw new Error('usage: node-proxy-server.js KIND PORT CRT KEY ORIGIN_URL')
+  const tls: ServerOptions = {
+    cert: readFileSync(crt),
+    key: readFileSync(key),
+    minVersion: 'TLSv1.3',
+  }
+  if (kind === 'fastify' || kind === 'fastify-h2')
+    return startFastify(kind === 'fastify-h2', tls, Number(port), origin)
+  let handler: Handler
+  if (kind === 'undici') handler = await undiciHandler(origin)
+  else if (kind === 'http-proxy' || kind === 'http-proxy-3')
+    handler = await httpProxyHandler(kind, origin)
+  else throw new Error(`unknown proxy kind ${kind}; use undici, http-proxy, http-proxy-3, fastify`)
+  const server = createServer(tls, handler)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(Number(port), '127.0.0.1', resolve)
+  })
+}
+
+process.on('SIGTERM', () => process.exit(0))
+try {
+  await main(process.argv.slice(2))
+} catch (err) {
+  console.error(`${process.argv[2]}: not available: ${(err as Error).message}`)
+  process.exit(3)
+}
