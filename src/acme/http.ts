@@ -1,5 +1,5 @@
-import { createSecureContext, rootCertificates } from 'node:tls'
-import { Agent, request, type Dispatcher } from 'undici'
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls'
+import type { Dispatcher } from 'undici'
 import { AbortedError, GatehouseError } from '../errors.js'
 import { USER_AGENT } from '../version.js'
 import { parseRetryAfter } from './headers.js'
@@ -46,25 +46,31 @@ export interface RequestOptions {
  * clients), the headers RFC 8555 §6.1 wants, and problem documents (§6.7) turned into errors.
  */
 export class AcmeHttp {
-  readonly #dispatcher: Dispatcher
-  readonly #ownsDispatcher: boolean
+  #dispatcher: Promise<Dispatcher> | undefined
+  readonly #secureContext: SecureContext | undefined
   readonly #options: AcmeHttpOptions
 
   constructor(options: AcmeHttpOptions) {
     this.#options = options
     if (options.dispatcher) {
-      this.#dispatcher = options.dispatcher
-      this.#ownsDispatcher = false
+      this.#dispatcher = Promise.resolve(options.dispatcher)
     } else {
       // One SecureContext for every connection of this client: given `ca`, tls.connect would build
       // a new context per connection and parse ~145 roots each time (~45 ms of CPU here, measured by
-      // bench/issuance.ts), which dominated concurrent issuance.
-      const secureContext = createSecureContext(
+      // bench/issuance.ts), which dominated concurrent issuance. Built here so a bad PEM fails now.
+      this.#secureContext = createSecureContext(
         options.caCerts?.length ? { ca: [...rootCertificates, ...options.caCerts] } : {},
       )
-      this.#dispatcher = new Agent({ connect: { secureContext } })
-      this.#ownsDispatcher = true
     }
+  }
+
+  /** The client's own Agent, created (and undici imported: ~0.2 s of CPU) on the first request. */
+  #agent(): Promise<Dispatcher> {
+    const secureContext = this.#secureContext
+    this.#dispatcher ??= import('undici').then(
+      ({ Agent }) => new Agent({ connect: { secureContext } }),
+    )
+    return this.#dispatcher
   }
 
   /** Sends one request; a status of 400 or more throws {@link AcmeProblemError}. */
@@ -92,11 +98,13 @@ export class AcmeHttp {
       headers['content-length'] = String(Buffer.byteLength(options.body))
     }
     try {
+      const dispatcher = await this.#agent()
+      const { request } = await import('undici')
       const res = await request(url, {
         method,
         headers,
         body: options.body ?? null,
-        dispatcher: this.#dispatcher,
+        dispatcher,
         signal: options.signal ?? null,
       })
       const body = Buffer.from(await res.body.arrayBuffer())
@@ -122,7 +130,7 @@ export class AcmeHttp {
 
   /** Closes the Agent this transport created (not an injected dispatcher). */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close()
+    if (this.#secureContext && this.#dispatcher) await (await this.#dispatcher).close()
   }
 }
 

@@ -1,78 +1,80 @@
 import { GatehouseError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { suggest, UsageError } from './args.js'
-import { caIssue } from './commands/ca-issue.js'
-import { caTrust } from './commands/ca-trust.js'
-import { caUntrust } from './commands/ca-untrust.js'
-import { certsList } from './commands/certs-list.js'
-import { certsObtain } from './commands/certs-obtain.js'
-import { certsRenew } from './commands/certs-renew.js'
-import { certsRevoke } from './commands/certs-revoke.js'
-import { config } from './commands/config.js'
-import { csr } from './commands/csr.js'
-import { demo } from './commands/demo.js'
-import { reload } from './commands/reload.js'
-import { reverseProxy } from './commands/reverse-proxy.js'
-import { serve } from './commands/serve.js'
-import { validate } from './commands/validate.js'
-import { doctor } from './commands/doctor.js'
 import type { Io } from './context.js'
 
 export type { Io } from './context.js'
 
 type Command = (argv: string[], io: Io) => Promise<number>
 
+/**
+ * A command's module is imported when it runs, so `--help` and each command load only what they use
+ * (undici, @peculiar/x509 and smol-toml cost ~0.2 s of CPU each at start-up).
+ */
+function lazy<K extends string>(load: () => Promise<Record<K, Command>>, name: K): Command {
+  return async (argv, io) => (await load())[name](argv, io)
+}
+
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   'certs obtain': {
-    run: certsObtain,
+    run: lazy(() => import('./commands/certs-obtain.js'), 'certsObtain'),
     summary: 'obtain a certificate from an ACME CA (like certbot certonly / lego run)',
   },
   'certs list': {
-    run: certsList,
+    run: lazy(() => import('./commands/certs-list.js'), 'certsList'),
     summary: 'list every certificate: source, expiry, next renewal and why, last error',
   },
   'certs renew': {
-    run: certsRenew,
+    run: lazy(() => import('./commands/certs-renew.js'), 'certsRenew'),
     summary:
       'renew the stored certificates that are due (or --force), then reload a running server',
   },
-  'certs revoke': { run: certsRevoke, summary: 'revoke a certificate' },
+  'certs revoke': {
+    run: lazy(() => import('./commands/certs-revoke.js'), 'certsRevoke'),
+    summary: 'revoke a certificate',
+  },
   'ca trust': {
-    run: caTrust,
+    run: lazy(() => import('./commands/ca-trust.js'), 'caTrust'),
     summary: 'add the local development CA to the system and browser trust stores',
   },
   'ca untrust': {
-    run: caUntrust,
+    run: lazy(() => import('./commands/ca-untrust.js'), 'caUntrust'),
     summary: 'remove the local development CA from the trust stores',
   },
   'ca issue': {
-    run: caIssue,
+    run: lazy(() => import('./commands/ca-issue.js'), 'caIssue'),
     summary: 'issue a certificate for localhost, *.localhost or *.test (like mkcert)',
   },
-  csr: { run: csr, summary: 'write a private key and a CSR for a CA that has no ACME' },
+  csr: {
+    run: lazy(() => import('./commands/csr.js'), 'csr'),
+    summary: 'write a private key and a CSR for a CA that has no ACME',
+  },
   validate: {
-    run: validate,
+    run: lazy(() => import('./commands/validate.js'), 'validate'),
     summary: 'check gatehouse.toml: "ok", or the file, line and key at fault',
   },
   config: {
-    run: config,
+    run: lazy(() => import('./commands/config.js'), 'config'),
     summary: 'print the resolved configuration and where each value came from',
   },
   serve: {
-    run: serve,
+    run: lazy(() => import('./commands/serve.js'), 'serve'),
     summary: 'run the sites of gatehouse.toml (no file: https://localhost:8443)',
   },
-  reload: { run: reload, summary: 'make the running gatehouse serve re-read its configuration' },
+  reload: {
+    run: lazy(() => import('./commands/reload.js'), 'reload'),
+    summary: 'make the running gatehouse serve re-read its configuration',
+  },
   'reverse-proxy': {
-    run: reverseProxy,
+    run: lazy(() => import('./commands/reverse-proxy.js'), 'reverseProxy'),
     summary: 'HTTPS reverse proxy in one line: --from HOST --to 127.0.0.1:PORT',
   },
   doctor: {
-    run: doctor,
+    run: lazy(() => import('./commands/doctor.js'), 'doctor'),
     summary: 'check DNS, CAA, ports, home folder, ACME directory and clock for a name',
   },
   demo: {
-    run: demo,
+    run: lazy(() => import('./commands/demo.js'), 'demo'),
     summary: 'start a local Pebble CA, obtain a certificate from it and serve it once',
   },
 }

@@ -1,5 +1,6 @@
 import { webcrypto, type KeyObject } from 'node:crypto'
-import * as x509 from './x509.js'
+import { loadX509 } from './load-x509.js'
+import type { JsonGeneralName } from './x509.js'
 import type { Identifier } from '../acme/types.js'
 import { toWebKeyPair } from './web-key-pair.js'
 import { canonicalIp } from './ip.js'
@@ -21,6 +22,7 @@ export async function createCsr(identifiers: Identifier[], key: KeyObject): Prom
   }
   const names = identifiers.map(toGeneralName)
   const firstDns = identifiers.find((id) => id.type === 'dns')?.value
+  const x509 = await loadX509()
   const { keys, signingAlgorithm } = await toWebKeyPair(key)
   const csr = await x509.Pkcs10CertificateRequestGenerator.create(
     {
@@ -37,7 +39,7 @@ export async function createCsr(identifiers: Identifier[], key: KeyObject): Prom
   return new Uint8Array(csr.rawData)
 }
 
-function toGeneralName(id: Identifier): x509.JsonGeneralName {
+function toGeneralName(id: Identifier): JsonGeneralName {
   if (id.type === 'dns') {
     if (typeof id.value !== 'string' || id.value.length === 0) {
       throw new RangeError(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Server } from 'node:net'
 import { GatehouseError } from '../errors.js'
 
@@ -35,10 +36,13 @@ export function bindError(
   what: string,
 ): Error {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`
-  if (err.code === 'EACCES' && port < 1024) {
+  const firstUnprivileged = unprivilegedPortStart()
+  if (err.code === 'EACCES' && port > 0 && port < firstUnprivileged) {
+    // Linux lets only CAP_NET_BIND_SERVICE bind below net.ipv4.ip_unprivileged_port_start (1024 by
+    // default). setcap needs the real binary, not a symlink, hence process.execPath.
     return new GatehouseError(
       'ERR_CONFIG',
-      `cannot bind ${what} to ${where}: permission denied; run \`sudo setcap cap_net_bind_service=+ep $(command -v node)\`, set net.ipv4.ip_unprivileged_port_start=${port}, or use a port above 1023`,
+      `cannot bind ${what} to ${where}: permission denied; run \`sudo setcap cap_net_bind_service=+ep ${shellWord(process.execPath)}\`, or \`sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}\`, or use a port above ${firstUnprivileged - 1}`,
       { cause: err },
     )
   }
@@ -59,6 +63,20 @@ export function bindError(
   return new GatehouseError('ERR_CONFIG', `cannot bind ${what} to ${where}: ${err.message}`, {
     cause: err,
   })
+}
+
+/** The lowest port an unprivileged process may bind: the Linux sysctl, else the classic 1024. */
+function unprivilegedPortStart(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim())
+    return Number.isInteger(n) && n > 0 ? n : 1024
+  } catch {
+    return 1024
+  }
+}
+
+function shellWord(s: string): string {
+  return /^[\w./+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`
 }
 
 export function closeServer(server: Server): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, webcrypto } from 'node:crypto'
-import * as x509 from '../crypto/x509.js'
+import { loadX509 } from '../crypto/load-x509.js'
+import type { JsonGeneralName } from '../crypto/x509.js'
 import type { Identifier } from '../acme/types.js'
 import { systemClock, type Clock } from '../clock.js'
 import { throwIfAborted } from '../errors.js'
@@ -42,6 +43,7 @@ export async function createTlsAlpnCertificate(
     )
   }
   const san = subjectAltName(identifier)
+  const x509 = await loadX509()
   throwIfAborted(signal)
   const key = await generateKey('ec256', signal ? { signal } : {})
   const { keys, signingAlgorithm } = await toWebKeyPair(key)
@@ -73,7 +75,7 @@ function acmeIdentifierValue(keyAuthorization: string): Uint8Array {
   return new Uint8Array([0x04, digest.length, ...digest])
 }
 
-function subjectAltName(identifier: Identifier): x509.JsonGeneralName {
+function subjectAltName(identifier: Identifier): JsonGeneralName {
   const value: unknown = identifier?.value
   if (identifier?.type === 'dns' && typeof value === 'string' && value.length > 0) {
     return { type: 'dns', value }

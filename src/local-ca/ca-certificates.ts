@@ -2,7 +2,7 @@ import { randomBytes, webcrypto, type KeyObject } from 'node:crypto'
 import type { Identifier } from '../acme/types.js'
 import { keyTypeOf } from '../crypto/keys.js'
 import { toWebKeyPair } from '../crypto/web-key-pair.js'
-import * as x509 from '../crypto/x509.js'
+import { loadX509, type X509 } from '../crypto/load-x509.js'
 import { NAME_CONSTRAINTS_OID, nameConstraintsDer } from './name-constraints.js'
 
 /** The root's Organization, so a user looking through a trust store sees where it came from. */
@@ -25,6 +25,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * rejects such a leaf.
  */
 export async function createRootCertificate(key: KeyObject, now: number): Promise<string> {
+  const x509 = await loadX509()
   const { keys, signingAlgorithm } = await toWebKeyPair(key)
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -68,6 +69,7 @@ export interface LeafRequest {
  */
 export async function createLeafCertificate(request: LeafRequest): Promise<string> {
   const { identifiers, leafKey, rootPem, rootKey, now, validityDays } = request
+  const x509 = await loadX509()
   const root = new x509.X509Certificate(rootPem)
   const ski = root.getExtension(x509.SubjectKeyIdentifierExtension)
   if (!ski) throw new TypeError('the local CA root has no subjectKeyIdentifier')
@@ -89,7 +91,7 @@ export async function createLeafCertificate(request: LeafRequest): Promise<strin
       signingAlgorithm: signer.signingAlgorithm,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(leafKeyUsage(leafKey), true),
+        new x509.KeyUsagesExtension(leafKeyUsage(x509, leafKey), true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
         new x509.SubjectAlternativeNameExtension(
           identifiers.map((id) => ({ type: id.type, value: id.value })),
@@ -108,7 +110,7 @@ export async function createLeafCertificate(request: LeafRequest): Promise<strin
  * digitalSignature for (EC)DHE handshakes; an RSA key also gets keyEncipherment, which TLS 1.2 RSA
  * key exchange needs (RFC 5246 §7.4.2) and which old clients still pick.
  */
-function leafKeyUsage(key: KeyObject): number {
+function leafKeyUsage(x509: X509, key: KeyObject): number {
   const rsa = keyTypeOf(key)?.startsWith('rsa') ?? false
   return x509.KeyUsageFlags.digitalSignature | (rsa ? x509.KeyUsageFlags.keyEncipherment : 0)
 }

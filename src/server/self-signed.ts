@@ -1,7 +1,7 @@
 import { randomBytes, webcrypto } from 'node:crypto'
 import { exportPrivateKeyPem, generateKey } from '../crypto/keys.js'
 import { toWebKeyPair } from '../crypto/web-key-pair.js'
-import * as x509 from '../crypto/x509.js'
+import { loadX509 } from '../crypto/load-x509.js'
 import { parseIdentifiers } from '../issuance/identifiers.js'
 
 /**
@@ -13,6 +13,7 @@ export async function createSelfSigned(
   names: readonly string[],
   now = new Date(),
 ): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  const x509 = await loadX509()
   const key = await generateKey('ec256')
   const { keys, signingAlgorithm } = await toWebKeyPair(key)
   const ids = parseIdentifiers(names)

@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:tls'
 import { parseCertificate } from '../../src/crypto/certificate.js'
@@ -12,6 +11,7 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { CertificateSources } from '../../src/server/certificate-sources.js'
 import { HttpsServer } from '../../src/server/https-server.js'
 import { FakeClock } from '../../src/testing/fake-clock.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 /** Writes a pair the way a careful tool does: temp files, then rename, key first. */
 function writePair(
@@ -34,8 +34,7 @@ async function issue(
 }
 
 test('certificate folder: by name, wildcard and default; bad files refused once, naming the file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-certdir-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-certdir')
   const ca = await LocalCa.load(new MemoryStorage())
   const past = await LocalCa.load(new MemoryStorage(), {
     clock: new FakeClock(Date.now() - 90 * 86400_000),
@@ -93,8 +92,7 @@ test('certificate folder: by name, wildcard and default; bad files refused once,
 })
 
 test('certificate folder: a replaced file is served without a restart; a bad replacement keeps the old one', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-certdir-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-certdir')
   const ca = await LocalCa.load(new MemoryStorage())
   const first = await issue(ca, ['app.test'])
   writePair(dir, 'app.test', first)
@@ -152,8 +150,7 @@ function handshake(port: number, servername: string): Promise<string | undefined
 }
 
 test('certificate folder: read at the first handshake for a name; a bad file refused then, naming it, and the default served', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-certdir-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-certdir')
   const ca = await LocalCa.load(new MemoryStorage())
   writePair(dir, 'app.test', await issue(ca, ['app.test']))
   writePair(dir, '_wildcard.w.test', await issue(ca, ['*.w.test']))

@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { main } from '../../src/cli/main.js'
@@ -9,6 +8,8 @@ import { splitPemChain } from '../../src/crypto/pem.js'
 import { parseCertificate } from '../../src/crypto/certificate.js'
 import { startAcmeFront } from '../helpers/acme-front.js'
 import { startPebble } from '../helpers/pebble.js'
+import { acmeFlags } from '../helpers/run-cli.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 interface Captured {
   code: number
@@ -31,15 +32,9 @@ async function run(argv: string[], options: { tty?: boolean } = {}): Promise<Cap
 test('CLI: progress lines with timings on a terminal, none in --json mode', async (t) => {
   const pebble = await startPebble()
   t.after(() => pebble.stop())
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-cli-tty-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-cli-tty')
   const common = [
-    '--home',
-    home,
-    '--acme-directory',
-    pebble.directoryUrl,
-    '--acme-ca-cert',
-    pebble.listenerCaFile,
+    ...acmeFlags(home, pebble.directoryUrl, pebble.listenerCaFile),
     '--http-port',
     `127.0.0.1:${pebble.httpPort}`,
   ]
@@ -65,15 +60,9 @@ test('CLI: External Account Binding is required by the CA, refused without it, a
   const hmacKey = Buffer.alloc(32, 7).toString('base64url')
   const pebble = await startPebble({ eabKeys: { 'kid-gatehouse': hmacKey } })
   t.after(() => pebble.stop())
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-cli-eab-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-cli-eab')
   const common = [
-    '--home',
-    home,
-    '--acme-directory',
-    pebble.directoryUrl,
-    '--acme-ca-cert',
-    pebble.listenerCaFile,
+    ...acmeFlags(home, pebble.directoryUrl, pebble.listenerCaFile),
     '--http-port',
     `127.0.0.1:${pebble.httpPort}`,
   ]
@@ -111,15 +100,9 @@ test('CLI: --profile through a CA that offers profiles, and a clear error for on
     profiles: { classic: 'default', shortlived: 'six days' },
   })
   t.after(() => front.close())
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-cli-profile-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-cli-profile')
   const common = [
-    '--home',
-    home,
-    '--acme-directory',
-    front.directoryUrl,
-    '--acme-ca-cert',
-    pebble.listenerCaFile,
+    ...acmeFlags(home, front.directoryUrl, pebble.listenerCaFile),
     '--http-port',
     `127.0.0.1:${pebble.httpPort}`,
   ]
@@ -152,19 +135,13 @@ test('CLI: --profile through a CA that offers profiles, and a clear error for on
 test('CLI: --preferred-chain picks the alternate chain by its top issuer name', async (t) => {
   const pebble = await startPebble({ alternateRoots: 2 })
   t.after(() => pebble.stop())
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-cli-chain-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-cli-chain')
   const alternateRoot = parseCertificate(await pebble.root(2))
   const want = alternateRoot.subjectCommonName ?? ''
   assert.notEqual(want, parseCertificate(await pebble.root(0)).subjectCommonName)
   const out = join(home, 'out')
   const common = [
-    '--home',
-    home,
-    '--acme-directory',
-    pebble.directoryUrl,
-    '--acme-ca-cert',
-    pebble.listenerCaFile,
+    ...acmeFlags(home, pebble.directoryUrl, pebble.listenerCaFile),
     '--http-port',
     `127.0.0.1:${pebble.httpPort}`,
   ]

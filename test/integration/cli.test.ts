@@ -1,38 +1,15 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startPebble, type Pebble } from '../helpers/pebble.js'
 import { opensslVerify } from '../helpers/openssl.js'
-
-const BIN = new URL('../../../bin/gatehouse.js', import.meta.url).pathname
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+import { acmeFlags, runGatehouse, type Run } from '../helpers/run-cli.js'
 
 /** Runs the real binary as a user would, with only the environment given. */
 function gatehouse(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return runGatehouse(args, { env: { HOME: process.env.HOME ?? '/tmp', ...env } })
 }
 
 describe('gatehouse CLI against real Pebble', () => {
@@ -42,14 +19,7 @@ describe('gatehouse CLI against real Pebble', () => {
   before(async () => {
     pebble = await startPebble()
     home = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'))
-    common = [
-      '--home',
-      home,
-      '--acme-directory',
-      pebble.directoryUrl,
-      '--acme-ca-cert',
-      pebble.listenerCaFile,
-    ]
+    common = [...acmeFlags(home, pebble.directoryUrl, pebble.listenerCaFile)]
   })
   after(async () => {
     await pebble?.stop()

@@ -1,37 +1,13 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-
-const BIN = new URL('../../../bin/gatehouse.js', import.meta.url).pathname
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+import { runGatehouse, type Run } from '../helpers/run-cli.js'
 
 /** Runs the real binary in `cwd` with only the environment given. */
 function gatehouse(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return runGatehouse(args, { cwd, env: { HOME: cwd, ...env }, timeoutMs: 30_000 })
 }
 
 const CHATALOT = `[tls]

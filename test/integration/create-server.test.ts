@@ -1,20 +1,19 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { createServer } from '../../src/server/create-server.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { startPebble } from '../helpers/pebble.js'
 import { curl } from '../helpers/curl.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 const app = (req: { url?: string | undefined }, res: { end(s: string): void }): void =>
   res.end(`app ${req.url}`)
 
 test('createServer(): local names get local-CA certificates; no SNI gets the default; the folder and explicit files win', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-create')
   const server = await createServer(
     {
       domains: ['app.localhost', 'api.test'],
@@ -73,8 +72,7 @@ test('createServer(): local names get local-CA certificates; no SNI gets the def
 })
 
 test('createServer(): explicit certificate files come first; a key that does not match is refused', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-create')
   const ca = await LocalCa.load(new MemoryStorage())
   const issued = await ca.issue(['app.localhost'])
   const wrong = await ca.issue(['x.localhost'])
@@ -121,8 +119,7 @@ test('createServer(): explicit certificate files come first; a key that does not
 test('createServer(): a public name is obtained from the ACME CA (real Pebble) during the first handshake, HTTP redirects', async (t) => {
   const pebble = await startPebble()
   t.after(() => pebble.stop())
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-acme-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-create-acme')
   const server = await createServer(
     {
       domains: ['shop.example.org'],
@@ -176,8 +173,7 @@ test('createServer(): a misspelt option or a bad domain is refused before anythi
 })
 
 test('createServer(): the default certificate is saved in the certificate folder once and reused', async (t) => {
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-create-default-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-create-default')
   const options = {
     domains: ['app.localhost'],
     home,

@@ -1,20 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import express from 'express'
 import { createServer } from '../../src/server/create-server.js'
 import { curl } from '../helpers/curl.js'
 import { startPebble } from '../helpers/pebble.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 // Issue 3's "done when": an Express app behind createServer() gets its certificate from an ACME CA
 // (real Pebble) and serves a page that curl accepts against Pebble's root.
 test('Express behind createServer() with a certificate from Pebble, accepted by curl against its root', async (t) => {
   const pebble = await startPebble()
   t.after(() => pebble.stop())
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-express-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-express')
   const app = express()
   app.get('/hello', (_req, res) => {
     res.json({ hello: 'express', secure: _req.secure })

@@ -1,48 +1,23 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { splitPemChain } from '../../src/crypto/pem.js'
+import { run as runFile, runGatehouse, type Run } from '../helpers/run-cli.js'
 
-const BIN = new URL('../../../bin/gatehouse.js', import.meta.url).pathname
-/** Bounds every child process, so a hung tool fails its test instead of the whole run. */
-const CHILD_TIMEOUT_MS = 60_000
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs `file args…` asynchronously (the HTTPS server under test lives in this process). */
+/** Runs `file args…` with only PATH and `env` (the HTTPS server under test lives in this process). */
 function run(file: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+  return runFile(file, args, { env })
 }
 
 describe('gatehouse ca and csr commands', () => {
   let work: string
   let home: string
   let env: Record<string, string>
-  const gatehouse = (args: string[]): Promise<Run> => run(process.execPath, [BIN, ...args], env)
+  const gatehouse = (args: string[]): Promise<Run> => runGatehouse(args, { env })
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'gatehouse-local-ca-cli-'))
     home = join(work, 'home')

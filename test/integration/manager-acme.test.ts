@@ -1,8 +1,5 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { certId } from '../../src/acme/cert-id.js'
 import { parseCertificate } from '../../src/crypto/certificate.js'
@@ -17,6 +14,7 @@ import { FakeClock } from '../../src/testing/fake-clock.js'
 import { startAcmeFront } from '../helpers/acme-front.js'
 import { opensslVerify } from '../helpers/openssl.js'
 import { startPebble } from '../helpers/pebble.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
@@ -45,8 +43,7 @@ test('manager against Pebble: obtain at start, load elsewhere without issuing, r
   t.after(() => pebble.stop())
   const front = await startAcmeFront(pebble)
   t.after(() => front.close())
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-manager-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-manager')
   const storage = new FileStorage({ root: dir })
   const client = await loadOrCreateAccount({
     storage,
@@ -146,8 +143,7 @@ test('manager against Pebble: obtain at start, load elsewhere without issuing, r
 test('AcmeIssuer.renewalInfo is undefined when the CA has no ARI (plain Pebble 2.4.0)', async (t) => {
   const pebble = await startPebble({ nonceReject: 0 })
   t.after(() => pebble.stop())
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-manager-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-manager')
   const storage = new FileStorage({ root: dir })
   const client = await loadOrCreateAccount({
     storage,

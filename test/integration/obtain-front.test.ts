@@ -1,14 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { AcmeClient } from '../../src/acme/client.js'
 import { certId } from '../../src/acme/cert-id.js'
-import { generateKey } from '../../src/crypto/keys.js'
 import { Http01StandaloneSolver } from '../../src/issuance/http-01-solver.js'
 import { parseIdentifiers } from '../../src/issuance/identifiers.js'
 import { obtain, type ObtainProgress } from '../../src/issuance/obtain.js'
 import { startAcmeFront } from '../helpers/acme-front.js'
 import { startPebble } from '../helpers/pebble.js'
 import { opensslVerify } from '../helpers/openssl.js'
+import { newAccountClient } from '../helpers/acme-account.js'
 
 // Through the ACME front (ARI, profiles, faults) before real Pebble, which still issues every certificate.
 test('obtain(): profile, ARI replaces, alreadyReplaced recovery and a rate limit waited out', async (t) => {
@@ -18,13 +17,7 @@ test('obtain(): profile, ARI replaces, alreadyReplaced recovery and a rate limit
     profiles: { classic: 'the default', shortlived: '6 days' },
   })
   t.after(() => front.close())
-  const client = new AcmeClient({
-    directoryUrl: front.directoryUrl,
-    accountKey: await generateKey('ec256'),
-    caCerts: [pebble.listenerCaPem],
-  })
-  t.after(() => client.close())
-  await client.newAccount({ termsOfServiceAgreed: true })
+  const client = await newAccountClient(t, front.directoryUrl, pebble.listenerCaPem)
   const solvers = [new Http01StandaloneSolver({ host: '127.0.0.1', port: pebble.httpPort })]
   const root = await pebble.root(0)
 

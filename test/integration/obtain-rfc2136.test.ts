@@ -1,11 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { AcmeClient } from '../../src/acme/client.js'
-import { generateKey } from '../../src/crypto/keys.js'
 import { parseCertificate } from '../../src/crypto/certificate.js'
 import { Dns01Solver } from '../../src/issuance/dns-01-solver.js'
 import { Rfc2136DnsProvider } from '../../src/issuance/dns/rfc2136-provider.js'
@@ -14,6 +11,8 @@ import { obtain } from '../../src/issuance/obtain.js'
 import { startBind } from '../helpers/bind.js'
 import { startPebble } from '../helpers/pebble.js'
 import { opensslVerify } from '../helpers/openssl.js'
+import { newAccountClient } from '../helpers/acme-account.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 // Pebble resolves through a real BIND that takes RFC 2136 updates signed with TSIG: the wildcard and
 // its base name need two TXT values at the same _acme-challenge name at once.
@@ -24,13 +23,7 @@ test('dns-01 over RFC 2136 to BIND: a wildcard and its base name, via the librar
   t.after(() => pebble.stop())
   const root = await pebble.root(0)
 
-  const client = new AcmeClient({
-    directoryUrl: pebble.directoryUrl,
-    accountKey: await generateKey('ec256'),
-    caCerts: [pebble.listenerCaPem],
-  })
-  t.after(() => client.close())
-  await client.newAccount({ termsOfServiceAgreed: true })
+  const client = await newAccountClient(t, pebble.directoryUrl, pebble.listenerCaPem)
   const provider = new Rfc2136DnsProvider({ server: bind.address, tsig: bind.tsig })
   const result = await obtain(parseIdentifiers(['*.zone.example.test', 'zone.example.test']), {
     client,
@@ -46,8 +39,7 @@ test('dns-01 over RFC 2136 to BIND: a wildcard and its base name, via the librar
   ])
 
   // The same through the CLI, with the TSIG key from the environment and an export folder.
-  const home = mkdtempSync(join(tmpdir(), 'gatehouse-rfc2136-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const home = tempDir(t, 'gatehouse-rfc2136')
   const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const child = spawn(
       process.execPath,

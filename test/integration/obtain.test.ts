@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AcmeClient } from '../../src/acme/client.js'
 import { generateKey } from '../../src/crypto/keys.js'
@@ -15,6 +14,8 @@ import { obtain, type ObtainProgress } from '../../src/issuance/obtain.js'
 import { TlsAlpn01StandaloneSolver } from '../../src/issuance/tls-alpn-01-solver.js'
 import { startPebble, type Pebble } from '../helpers/pebble.js'
 import { opensslText, opensslVerify } from '../helpers/openssl.js'
+import { newAccountClient } from '../helpers/acme-account.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 describe('obtain() against real Pebble', () => {
   let pebble: Pebble
@@ -74,8 +75,7 @@ describe('obtain() against real Pebble', () => {
   // challtestsrv 2.4.0 holds one TXT value per name (set-txt), so the wildcard and its base name,
   // which share _acme-challenge.<base>, are tested together against BIND (rfc2136) instead.
   test('dns-01 with the exec provider: a wildcard and another name in one certificate', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-exec-'))
-    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    const dir = tempDir(t, 'gatehouse-exec')
     const script = join(dir, 'challtestsrv-hook.sh')
     const log = join(dir, 'calls.log')
     // The lego exec contract: `$0 present|cleanup FQDN VALUE`; this hook drives challtestsrv.
@@ -152,64 +152,46 @@ describe('obtain() against real Pebble', () => {
 })
 
 describe('obtain() with authorization reuse', () => {
-  test('authorizations already valid are not solved again', async () => {
+  test('authorizations already valid are not solved again', async (t) => {
     const pebble = await startPebble({ authzReuse: 100 })
-    const client = new AcmeClient({
-      directoryUrl: pebble.directoryUrl,
-      accountKey: await generateKey('ec256'),
-      caCerts: [pebble.listenerCaPem],
-    })
-    try {
-      await client.newAccount({ termsOfServiceAgreed: true })
-      const solver = new Http01StandaloneSolver({ host: '127.0.0.1', port: pebble.httpPort })
-      await obtain(parseIdentifiers(['reuse.example.test']), { client, solvers: [solver] })
-      const events: ObtainProgress[] = []
-      let presented = 0
-      const counting = {
-        type: 'http-01' as const,
-        present: async () => void presented++,
-        cleanup: async () => {},
-      }
-      await obtain(parseIdentifiers(['reuse.example.test']), {
-        client,
-        solvers: [counting],
-        onProgress: (e) => events.push(e),
-      })
-      assert.equal(presented, 0)
-      const order = events.find((e) => e.step === 'order')
-      assert.ok(
-        (order?.step === 'order' && order.status === 'ready') ||
-          events.some((e) => e.step === 'challenge' && e.reused),
-        'the second order reuses the valid authorization',
-      )
-    } finally {
-      await client.close()
-      await pebble.stop()
+    t.after(() => pebble.stop())
+    const client = await newAccountClient(t, pebble.directoryUrl, pebble.listenerCaPem)
+    const solver = new Http01StandaloneSolver({ host: '127.0.0.1', port: pebble.httpPort })
+    await obtain(parseIdentifiers(['reuse.example.test']), { client, solvers: [solver] })
+    const events: ObtainProgress[] = []
+    let presented = 0
+    const counting = {
+      type: 'http-01' as const,
+      present: async () => void presented++,
+      cleanup: async () => {},
     }
+    await obtain(parseIdentifiers(['reuse.example.test']), {
+      client,
+      solvers: [counting],
+      onProgress: (e) => events.push(e),
+    })
+    assert.equal(presented, 0)
+    const order = events.find((e) => e.step === 'order')
+    assert.ok(
+      (order?.step === 'order' && order.status === 'ready') ||
+        events.some((e) => e.step === 'challenge' && e.reused),
+      'the second order reuses the valid authorization',
+    )
   })
 })
 
 describe('obtain() at 50% nonce rejection', () => {
-  test('badNonce retries carry a whole issuance through', async () => {
+  test('badNonce retries carry a whole issuance through', async (t) => {
     const pebble = await startPebble({ nonceReject: 50 })
-    const client = new AcmeClient({
-      directoryUrl: pebble.directoryUrl,
-      accountKey: await generateKey('ec256'),
-      caCerts: [pebble.listenerCaPem],
-    })
-    try {
-      await client.newAccount({ termsOfServiceAgreed: true })
-      for (const name of ['n1.example.test', 'n2.example.test', 'n3.example.test']) {
-        const result = await obtain(parseIdentifiers([name]), {
-          client,
-          solvers: [new Http01StandaloneSolver({ host: '127.0.0.1', port: pebble.httpPort })],
-        })
-        opensslVerify(result.certificatePem, await pebble.root(0), { name })
-      }
-      assert.match(pebble.logs(), /reject 50% of good nonces/)
-    } finally {
-      await client.close()
-      await pebble.stop()
+    t.after(() => pebble.stop())
+    const client = await newAccountClient(t, pebble.directoryUrl, pebble.listenerCaPem)
+    for (const name of ['n1.example.test', 'n2.example.test', 'n3.example.test']) {
+      const result = await obtain(parseIdentifiers([name]), {
+        client,
+        solvers: [new Http01StandaloneSolver({ host: '127.0.0.1', port: pebble.httpPort })],
+      })
+      opensslVerify(result.certificatePem, await pebble.root(0), { name })
     }
+    assert.match(pebble.logs(), /reject 50% of good nonces/)
   })
 })

@@ -6,8 +6,6 @@ import { request } from 'node:http'
 import { createServer as createTlsServer, connect, createSecureContext } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AcmeClient } from '../../src/acme/client.js'
-import { generateKey } from '../../src/crypto/keys.js'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import {
   Http01InProcessSolver,
@@ -20,6 +18,7 @@ import { HttpsServer } from '../../src/server/https-server.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import { startPebble } from '../helpers/pebble.js'
 import { curl } from '../helpers/curl.js'
+import { newAccountClient } from '../helpers/acme-account.js'
 
 function httpGet(
   port: number,
@@ -223,13 +222,7 @@ test('HTTP-01 and TLS-ALPN-01 answered in-process on the server’s own ports, a
   )
   await server.listen()
   t.after(() => server.close())
-  const client = new AcmeClient({
-    directoryUrl: pebble.directoryUrl,
-    accountKey: await generateKey('ec256'),
-    caCerts: [pebble.listenerCaPem],
-  })
-  t.after(() => client.close())
-  await client.newAccount({ termsOfServiceAgreed: true })
+  const client = await newAccountClient(t, pebble.directoryUrl, pebble.listenerCaPem)
 
   const viaHttp = await obtain(parseIdentifiers(['h.example.test']), {
     client,

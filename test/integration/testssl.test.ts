@@ -1,15 +1,15 @@
 import { describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { createServer } from '../../src/server/create-server.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
 import type { RequestHandler } from '../../src/server/https-server.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 /**
  * What testssl.sh sees (issue 3 §7): no weak protocol and no weak cipher category on the HTTPS port of
@@ -50,8 +50,7 @@ const ok: RequestHandler = (_req, res) => res.end('ok')
 
 /** Scans 127.0.0.1:port as `name` and returns each finding by id, from testssl's flat JSON file. */
 async function testssl(t: TestContext, name: string, port: number): Promise<Map<string, Finding>> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-testssl-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDir(t, 'gatehouse-testssl')
   const jsonFile = join(dir, 'scan.json')
   const started = performance.now()
   const output = await run(t, [
@@ -118,8 +117,7 @@ function finding(findings: Map<string, Finding>, id: string): string {
 // The two scans are independent and mostly wait on sockets: side by side they take one scan's time.
 describe('testssl.sh', { concurrency: 2 }, () => {
   test('createServer() offers only TLS 1.2 and 1.3 and no weak cipher category', async (t) => {
-    const home = mkdtempSync(join(tmpdir(), 'gatehouse-testssl-home-'))
-    t.after(() => rmSync(home, { recursive: true, force: true }))
+    const home = tempDir(t, 'gatehouse-testssl-home')
     const server = await createServer(
       {
         domains: ['app.localhost'],
