@@ -1,7 +1,7 @@
 /**
  * One server of the proxy hot-path bench, run as its own process (pinned by the bench):
  *
- *   node build/bench/lib/hotpath-server.js KIND PORT UPSTREAM_PORT CERT_BASE LOG_FILE
+ *   node build/bench/lib/hotpath-server.js KIND PORT UPSTREAM_PORT CERT_BASE LOG_FILE [writer|stream]
  *
  * - `upstream`: plain HTTP/1.1 origin answering `ok` (the proxies' upstream);
  * - `node-https`: plain `https.createServer` answering `ok` itself (the floor: TLS + Node HTTP);
@@ -15,16 +15,23 @@ import { createServer as createHttp } from 'node:http'
 import { createServer as createHttps } from 'node:https'
 import { Writable } from 'node:stream'
 import { Pool } from 'undici'
+import { AccessLogWriter } from '../../src/proxy/access-log-writer.js'
 import { createGateway } from '../../src/proxy/gateway.js'
 import { HttpsServer } from '../../src/server/https-server.js'
 import { DEFAULT_GATEWAY_LIMITS } from '../../src/server/gateway-listeners.js'
 import { CertificateCache } from '../../src/tls/certificate-cache.js'
 
-const [kind, portArg, upstreamArg, certBase = '', logFile = '/dev/null'] = process.argv.slice(2)
+const [kind, portArg, upstreamArg, certBase = '', logFile = '/dev/null', sink = 'writer'] =
+  process.argv.slice(2)
 const port = Number(portArg)
 const upstream = `http://127.0.0.1:${Number(upstreamArg)}`
 const host = '127.0.0.1'
 const ready = (): boolean => process.stdout.write('ready\n')
+/** Run before exiting: the access log's pending lines. */
+let beforeExit = (): Promise<void> => Promise.resolve()
+// An orderly exit, so `node --cpu-prof` writes its profile when the bench stops the server.
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => void beforeExit().finally(() => process.exit(0)))
 const tlsFiles = (): { cert: string; key: string } => ({
   cert: readFileSync(`${certBase}.crt`, 'utf8'),
   key: readFileSync(`${certBase}.key`, 'utf8'),
@@ -84,13 +91,20 @@ async function startGatehouse(): Promise<void> {
     privateKeyPem: key,
     source: 'folder',
   })
+  // `writer`: the batched AccessLogWriter; `stream`: a write per line on an fs.WriteStream.
   const out = createWriteStream(logFile)
+  const writer = new AccessLogWriter(logFile)
+  const accessLog =
+    sink === 'stream'
+      ? (entry: Record<string, unknown>) => out.write(`${JSON.stringify(entry)}\n`)
+      : writer.write
+  beforeExit = () => writer.close()
   const noOps = { set: {}, remove: [] }
   const gateway = createGateway({
     limits: DEFAULT_GATEWAY_LIMITS,
     trustedProxies: [],
     via: 'gatehouse',
-    accessLog: (entry) => out.write(`${JSON.stringify(entry)}\n`),
+    accessLog,
     sites: [
       {
         hosts: [name],
