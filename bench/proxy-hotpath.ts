@@ -4,6 +4,10 @@
  * `Pool.stream` proxy on `https.createServer` and plain Node `https` answering itself (the floor).
  *
  *   npm run bench -- proxy-hotpath [--requests 20000] [--connections 10] [--runs 3] [--h2-streams 10]
+ *     [--only LABEL-PART] [--sink writer|stream]
+ *
+ * `--sink stream` logs with a write per line on an fs.WriteStream instead of the batched
+ * AccessLogWriter.
  *
  * Each server is its own process pinned to core 0; h2load and the upstream share core 1. The figure
  * is the server process's user + system time (/proc/<pid>/stat) over a run, divided by the
@@ -39,6 +43,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'h2-streams': { type: 'string', default: '10' },
     only: { type: 'string' },
+    sink: { type: 'string', default: 'writer' },
   },
 })
 const requests = Number(values.requests)
@@ -94,6 +99,7 @@ async function measure(row: Row, upstreamPort: number, certBase: string, work: s
     String(upstreamPort),
     certBase,
     log,
+    values.sink,
   ])
   const pid = child.pid ?? 0
   try {
