@@ -17,14 +17,14 @@ export interface AccessLogFields {
   /** From the request's arrival to the end of the response, in milliseconds. */
   durationMs: number
   /** `http://host:port` of the upstream that answered, for proxy routes. */
-  upstream?: string
+  upstream?: string | undefined
   /** `1.1` or `2`. */
   proto: string
 }
 
 export function accessLogEntry(f: AccessLogFields, now: number): Record<string, unknown> {
   return {
-    time: new Date(now).toISOString(),
+    time: isoTime(now),
     remote: f.remote,
     method: f.method,
     host: f.host,
@@ -35,4 +35,21 @@ export function accessLogEntry(f: AccessLogFields, now: number): Record<string, 
     ...(f.upstream !== undefined ? { upstream: f.upstream } : {}),
     proto: f.proto,
   }
+}
+
+let cachedSecond = NaN
+let cachedPrefix = ''
+
+/**
+ * `new Date(now).toISOString()` without a Date per request: the text up to the seconds changes once
+ * a second, so it is kept and only the milliseconds are appended.
+ */
+export function isoTime(now: number): string {
+  const second = Math.floor(now / 1000)
+  if (second !== cachedSecond) {
+    cachedSecond = second
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4)
+  }
+  const ms = now - second * 1000
+  return `${cachedPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${Math.floor(ms)}Z`
 }

@@ -138,8 +138,15 @@ export function forwardResponseHeaders(
   ops: CompiledHeaderOps,
   setCookie?: string,
 ): string[] {
-  const strings = raw.map((v) => (typeof v === 'string' ? v : v.toString('latin1')))
-  const listed = connectionTokens(strings)
+  const strings: string[] = new Array<string>(raw.length)
+  let hasConnection = false
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i] as Buffer | string
+    const text = typeof v === 'string' ? v : v.toString('latin1')
+    strings[i] = text
+    if ((i & 1) === 0 && text.length === 10) hasConnection = true
+  }
+  const listed = hasConnection ? connectionTokens(strings) : undefined
   const out: string[] = []
   for (let i = 0; i < strings.length; i += 2) {
     const name = strings[i] as string

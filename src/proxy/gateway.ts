@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Duplex, Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
-import { accessLogEntry } from './access-log.js'
+import { accessLogEntry, type AccessLogFields } from './access-log.js'
 import { limitedBody } from './limited-body.js'
 import { ProxyExchange } from './proxy-exchange.js'
 import { Http1Reply, Http2Reply, sendText, type Reply } from './reply.js'
@@ -36,8 +36,10 @@ interface Incoming extends CheckedRequest {
   peer: string
   version: string
   start: number
+  /** The Cookie field(s), joined with `; ` (RFC 9113 §8.2.3), for sticky upstreams. */
+  cookie: string | undefined
   /** Sends 100 Continue when the client waits for it (RFC 9110 §10.1.1). */
-  continue?: () => void
+  continue: (() => void) | undefined
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -77,20 +79,26 @@ class ProxyGateway implements Gateway {
     )
     if (isRefusal(checked))
       return sendText(reply, checked.status, `${checked.message}\n`, { close: checked.close })
-    const headers = req.headers
-    const cl = headers['content-length']
-    const chunked = headers['transfer-encoding'] !== undefined
+    // One pass over the flat list: `req.headers` is built on first access, an object per request.
+    const f = framingFields(raw)
+    const cl = f.contentLength
+    // Every field set, always in this order: one object shape on the hot path, no spreads.
     this.#serve(reply, {
-      ...checked,
+      host: checked.host,
+      rawHost: checked.rawHost,
+      path: checked.path,
       method: req.method ?? 'GET',
       rawHeaders: raw,
-      headers,
-      body: chunked || (cl !== undefined && cl !== '0') ? req : null,
+      get headers() {
+        return req.headers
+      },
+      body: f.chunked || (cl !== undefined && cl !== '0') ? req : null,
       contentLength: cl === undefined ? undefined : Number(cl),
+      cookie: f.cookie,
       peer: peerOf(req.socket.remoteAddress),
       version: '1.1',
       start,
-      ...(expectsContinue(req) ? { continue: () => res.writeContinue() } : {}),
+      continue: f.expectContinue ? () => res.writeContinue() : undefined,
     })
   }
 
@@ -111,15 +119,19 @@ class ProxyGateway implements Gateway {
     if (isRefusal(checked)) return sendText(reply, checked.status, `${checked.message}\n`)
     const cl = headers['content-length']
     this.#serve(reply, {
-      ...checked,
+      host: checked.host,
+      rawHost: checked.rawHost,
+      path: checked.path,
       method,
       rawHeaders: raw,
       headers,
       body: stream.endAfterHeaders ? null : stream,
       contentLength: cl === undefined ? undefined : Number(cl),
+      cookie: cookieOf(headers),
       peer: peerOf(stream.session?.socket?.remoteAddress),
       version: '2',
       start,
+      continue: undefined,
     })
   }
 
@@ -189,10 +201,15 @@ class ProxyGateway implements Gateway {
       exchange = new ProxyExchange(
         route.proxy,
         {
-          ...x,
+          method: x.method,
+          path: x.path,
+          rawHeaders: x.rawHeaders,
+          rawHost: x.rawHost,
           body: bodyFor(x, options.maxBodyBytes),
+          peer: x.peer,
           trusted: this.#trusted(x.peer),
-          cookie: cookieOf(x.headers),
+          version: x.version,
+          cookie: x.cookie,
         },
         reply,
         this.#via,
@@ -211,23 +228,18 @@ class ProxyGateway implements Gateway {
     const log = this.#log
     if (!log) return
     reply.onClose(() => {
-      const u = upstream()
-      log(
-        accessLogEntry(
-          {
-            remote: x.peer,
-            method: x.method,
-            host: x.host,
-            path: x.path,
-            status: reply.status,
-            bytes: reply.bytes,
-            durationMs: performance.now() - x.start,
-            ...(u !== undefined ? { upstream: u } : {}),
-            proto: x.version,
-          },
-          Date.now(),
-        ),
-      )
+      const fields: AccessLogFields = {
+        remote: x.peer,
+        method: x.method,
+        host: x.host,
+        path: x.path,
+        status: reply.status,
+        bytes: reply.bytes,
+        durationMs: performance.now() - x.start,
+        upstream: upstream(),
+        proto: x.version,
+      }
+      log(accessLogEntry(fields, Date.now()))
     })
   }
 }
@@ -260,9 +272,38 @@ function bodyFor(x: Incoming, maxBytes: number): Readable | null {
   return limitedBody(x.body, x.contentLength === undefined ? maxBytes : Infinity)
 }
 
-function expectsContinue(req: IncomingMessage): boolean {
-  const e = req.headers.expect
-  return e !== undefined && e.toLowerCase() === '100-continue'
+interface FramingFields {
+  contentLength: string | undefined
+  chunked: boolean
+  expectContinue: boolean
+  cookie: string | undefined
+}
+
+/**
+ * The fields the gateway reads from an HTTP/1.1 head, found by name length first (most names are
+ * ruled out without lower-casing). llhttp already refused conflicting Content-Lengths.
+ */
+function framingFields(raw: readonly string[]): FramingFields {
+  const out: FramingFields = {
+    contentLength: undefined,
+    chunked: false,
+    expectContinue: false,
+    cookie: undefined,
+  }
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    const n = name.length
+    if (n !== 6 && n !== 14 && n !== 17) continue
+    const lower = name.toLowerCase()
+    const value = raw[i + 1] as string
+    if (lower === 'content-length') out.contentLength ??= value
+    else if (lower === 'transfer-encoding') out.chunked = true
+    // RFC 9110 §10.1.1: the only expectation defined.
+    else if (lower === 'expect') out.expectContinue = value.toLowerCase() === '100-continue'
+    else if (lower === 'cookie')
+      out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`
+  }
+  return out
 }
 
 function cookieOf(headers: IncomingHttpHeaders): string | undefined {
