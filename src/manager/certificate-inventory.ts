@@ -100,6 +100,8 @@ export async function folderInventory(dir: string, clock?: Clock): Promise<Inven
     onEvent: (e) => events.push(e),
   })
   await folder.scan()
+  // The folder loads pairs lazily (at first handshake); a listing checks every one now.
+  await folder.loadAll()
   const out: InventoryEntry[] = []
   for (const event of events) {
     if (event.type === 'removed') continue

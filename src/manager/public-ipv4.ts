@@ -22,15 +22,18 @@ export async function detectPublicIpv4(
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<string> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DETECT_TIMEOUT_MS
-  const timeout = AbortSignal.timeout(timeoutMs)
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+  // A referenced timer, not AbortSignal.timeout(): that one is unref'd, so a detector waiting only on
+  // the signal would let the event loop end before the timeout fires (seen in a test process).
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(new Error('timed out')), timeoutMs)
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal
   const what = typeof detector === 'string' ? detector : 'the IPv4 detector'
   let answer: string
   try {
     answer =
       typeof detector === 'string' ? await fetchText(detector, signal) : await detector({ signal })
   } catch (err) {
-    if (timeout.aborted) {
+    if (timeout.signal.aborted) {
       throw new GatehouseError(
         'ERR_TIMEOUT',
         `${what} gave no IPv4 address within ${timeoutMs} ms`,
@@ -42,6 +45,8 @@ export async function detectPublicIpv4(
       `${what} failed: ${(err as Error)?.message ?? String(err)}`,
       { cause: err },
     )
+  } finally {
+    clearTimeout(timer)
   }
   const address = String(answer).trim()
   if (!isIPv4(address)) {

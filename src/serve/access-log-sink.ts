@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { GatehouseError } from '../errors.js'
+import { AccessLogWriter } from '../proxy/access-log-writer.js'
 
 /** Where access-log lines go: a function taking one entry, and a way to flush and close. */
 export interface AccessLogSink {
@@ -27,10 +28,14 @@ export async function openAccessLog(
       close: async () => {},
     }
   }
-  const stream = await openAppend(target)
+  // Opened once here so a bad path fails start-up (or a reload) with a clear message; the lines
+  // then go through the batching writer (one write per ~100 ms, not one per request).
+  const check = await openAppend(target)
+  await new Promise<void>((resolve) => check.end(() => resolve()))
+  const writer = new AccessLogWriter(target)
   return {
-    write: (entry) => void stream.write(line(entry)),
-    close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
+    write: fields ? (entry) => writer.write({ ...entry, ...fields }) : writer.write,
+    close: () => writer.close().catch(() => {}),
   }
 }
 

@@ -213,9 +213,13 @@ export class HttpsServer {
     else this.#httpPort = bound
   }
 
+  /** Stops at once: listeners closed, every connection and HTTP/2 session destroyed (use drain() first
+   * for a graceful stop). Waiting for idle HTTP/2 sessions here would hold close() for their idle timeout. */
   async close(): Promise<void> {
     this.#unsubscribeTicketKeys?.()
-    await Promise.all([closeServer(this.#https), closeServer(this.#http)])
+    const closing = Promise.all([closeServer(this.#https), closeServer(this.#http)])
+    this.#connections.destroyAll()
+    await closing
   }
 
   #selectAlpn(servername: string | undefined, protocols: string[]): string | undefined {

@@ -54,7 +54,13 @@ describe('proxy: limits and upstream failures', () => {
           [
             proxyRoute([upstream.url], { path: '/small', maxBodyBytes: 1000 }),
             proxyRoute([`http://127.0.0.1:${dead}`], { path: '/dead', retries: 0 }),
-            proxyRoute([`http://127.0.0.1:${dead}`, upstream.url], { path: '/retry', retries: 1 }),
+            proxyRoute([`http://127.0.0.1:${dead}`, upstream.url], {
+              path: '/retry',
+              retries: 1,
+              // Passive ejection off: round robin must keep reaching the dead upstream, so the
+              // POST test sees a 502 that was not retried (ejection would hide it).
+              passiveHealth: { maxFails: 0, failWindowMs: 10_000, ejectMs: 30_000 },
+            }),
             proxyRoute([silent.url], { path: '/slow', responseTimeoutMs: 300 }),
             proxyRoute([upstream.url]),
           ],
