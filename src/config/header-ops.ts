@@ -6,6 +6,7 @@
 import type { HeaderOps } from '../proxy/types.js'
 import { isTable, show, table, type TomlOut } from './value-types.js'
 import type { Where } from './where.js'
+import { HOP_BY_HOP } from '../proxy/forward-headers.js'
 
 // RFC 9110 §5.1: a field name is a token.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -14,16 +15,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
  * Framing and connection headers are the proxy's own (RFC 9112 §6, §7; RFC 9110 §7.6.1): letting a
  * route set them would let a configuration desynchronise the framing between proxy and upstream.
  */
-const RESERVED = [
-  'connection',
-  'content-length',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]
+const RESERVED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'content-length'])
 
 /** Parses a `header_up`/`header_down` value (table, string, or list of strings). */
 export function parseHeaderOps(raw: unknown, where: Where): HeaderOps {
@@ -76,7 +68,7 @@ function headerName(name: string, where: Where): string {
   if (!TOKEN.test(name))
     where.fail(`${JSON.stringify(name)} is not a header name (RFC 9110 §5.1 token)`)
   const lower = name.toLowerCase()
-  if (RESERVED.includes(lower))
+  if (RESERVED.has(lower))
     where.fail(
       `${name} is a framing or connection header the proxy manages itself; it cannot be changed`,
     )

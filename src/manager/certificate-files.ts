@@ -1,14 +1,14 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { watch, type FSWatcher } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { systemClock, type Clock } from '../clock.js'
-import { canonicalIp } from '../crypto/ip.js'
 import { GatehouseError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 import type { FolderEvent } from './certificate-folder.js'
 import { logFileEvent } from './log-events.js'
+import { pairSignature, subjectAltNames } from './pair-files.js'
 
 /** One explicit pair (`--tls-cert FILE --tls-key FILE`). */
 export interface CertificateFilePair {
@@ -197,9 +197,8 @@ export class CertificateFiles {
   }
 }
 
-async function signatureOf(pair: CertificateFilePair): Promise<string> {
-  const [c, k] = await Promise.all([stat(pair.cert), stat(pair.key)])
-  return `${c.mtimeMs}:${c.size}:${k.mtimeMs}:${k.size}`
+function signatureOf(pair: CertificateFilePair): Promise<string> {
+  return pairSignature(pair.cert, pair.key)
 }
 
 async function readPair(
@@ -218,14 +217,4 @@ async function readPair(
       { cause: err },
     )
   }
-}
-
-/** DNS names (lower case) and IP addresses (canonical) of the subjectAltName extension. */
-function subjectAltNames(cert: X509Certificate): string[] {
-  const out: string[] = []
-  for (const part of (cert.subjectAltName ?? '').split(', ')) {
-    if (part.startsWith('DNS:')) out.push(part.slice(4).toLowerCase())
-    else if (part.startsWith('IP Address:')) out.push(canonicalIp(part.slice(11)) ?? part.slice(11))
-  }
-  return out
 }

@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { systemClock, type Clock } from '../clock.js'
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
-import { canonicalIp } from '../crypto/ip.js'
 import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 import type { Logger } from '../logger.js'
 import { logFileEvent } from './log-events.js'
+import { pairSignature, subjectAltNames } from './pair-files.js'
 
 /** What happened to a file pair in the certificate folder. */
 export type FolderEvent =
@@ -325,8 +325,7 @@ async function listPairs(dir: string): Promise<Set<string>> {
 /** mtimes and sizes of both files, or undefined when one is missing. */
 async function signatureOf(certFile: string, keyFile: string): Promise<string | undefined> {
   try {
-    const [c, k] = await Promise.all([stat(certFile), stat(keyFile)])
-    return `${c.mtimeMs}:${c.size}:${k.mtimeMs}:${k.size}`
+    return await pairSignature(certFile, keyFile)
   } catch {
     return undefined
   }
@@ -334,16 +333,6 @@ async function signatureOf(certFile: string, keyFile: string): Promise<string | 
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
-}
-
-/** DNS names and IP addresses from the subjectAltName extension (`DNS:a, IP Address:192.0.2.1`). */
-function subjectAltNames(cert: X509Certificate): string[] {
-  const out: string[] = []
-  for (const part of (cert.subjectAltName ?? '').split(', ')) {
-    if (part.startsWith('DNS:')) out.push(part.slice(4).toLowerCase())
-    else if (part.startsWith('IP Address:')) out.push(canonicalIp(part.slice(11)) ?? part.slice(11))
-  }
-  return out
 }
 
 /** RFC 6125 matching by Node (`checkHost`/`checkIP`); a `*.parent` file name must be in the SANs as is. */

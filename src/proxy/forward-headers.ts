@@ -9,7 +9,7 @@
 import type { HeaderOps } from './types.js'
 
 /** RFC 9110 §7.6.1, RFC 9112 §9.6 and the fields HTTP/2 forbids (RFC 9113 §8.2.2). */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
