@@ -165,8 +165,9 @@ const moduleUrl = (path: string): string =>
 
 /**
  * The Node servers, as inline ES modules importing the built library: `gatehouse` is the drop-in
- * `createServer()` with the certificate folder (pairs indexed by file name at start-up, each read
- * and checked at the first handshake for its name, contexts built lazily); `gatehouse-cache` is `HttpsServer` over a `CertificateCache` filled from the file
+ * `createServer()` with the certificate folder (listed once it listens, each pair read and checked
+ * at the first handshake for its name, looked up by file name until the listing is indexed,
+ * contexts built lazily); `gatehouse-cache` is `HttpsServer` over a `CertificateCache` filled from the file
  * names alone (no parsing, what a platform that knows its names can do); `node-https` is plain
  * `https.createServer` with one certificate.
  */

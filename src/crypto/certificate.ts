@@ -4,7 +4,6 @@ import {
   X509Certificate as NodeX509,
   type KeyObject,
 } from 'node:crypto'
-import * as x509 from './x509.js'
 import { GatehouseError } from '../errors.js'
 import { certificateDer, readCertificateDerFields } from './certificate-der.js'
 import { canonicalIp } from './ip.js'
@@ -44,10 +43,10 @@ export function parseCertificate(pemOrDer: string | Uint8Array): CertificateInfo
   const der = certificateDer(pemOrDer)
   const raw = readCertificateDerFields(der)
   let node: NodeX509
-  let cert: x509.X509Certificate
   try {
+    // OpenSSL's parse is the arbiter of "is this a certificate" (signature algorithm, key, every
+    // field our reader skips), and gives the key and basicConstraints.
     node = new NodeX509(der)
-    cert = new x509.X509Certificate(der)
   } catch (err) {
     throw new GatehouseError(
       'ERR_CERTIFICATE',
@@ -55,40 +54,33 @@ export function parseCertificate(pemOrDer: string | Uint8Array): CertificateInfo
       { cause: err },
     )
   }
-  const { dnsNames, ipAddresses } = subjectAltNames(cert)
   const serialDerHex = Buffer.from(raw.serial).toString('hex')
   const info: CertificateInfo = {
-    dnsNames,
-    ipAddresses,
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
+    dnsNames: raw.dnsNames,
+    ipAddresses: raw.ipAddresses.map(ipText),
+    notBefore: raw.notBefore,
+    notAfter: raw.notAfter,
     serialHex: serialDerHex.replace(/^(?:00)+(?=..)/, ''),
     serialDerHex,
     sha256FingerprintHex: createHash('sha256').update(der).digest('hex'),
     isCa: node.ca,
     publicKeyPem: node.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   }
-  const subjectCn = cert.subjectName.getField('CN')[0]
-  if (subjectCn !== undefined) info.subjectCommonName = subjectCn
-  const issuerCn = cert.issuerName.getField('CN')[0]
-  if (issuerCn !== undefined) info.issuerCommonName = issuerCn
+  if (raw.subjectCommonName !== undefined) info.subjectCommonName = raw.subjectCommonName
+  if (raw.issuerCommonName !== undefined) info.issuerCommonName = raw.issuerCommonName
   if (raw.authorityKeyIdentifier)
     info.authorityKeyIdentifierHex = Buffer.from(raw.authorityKeyIdentifier).toString('hex')
   return info
 }
 
-function subjectAltNames(cert: x509.X509Certificate): {
-  dnsNames: string[]
-  ipAddresses: string[]
-} {
-  const dnsNames: string[] = []
-  const ipAddresses: string[] = []
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension)
-  for (const name of san?.names.items ?? []) {
-    if (name.type === 'dns') dnsNames.push(name.value)
-    else if (name.type === 'ip') ipAddresses.push(canonicalIp(name.value) ?? name.value)
-  }
-  return { dnsNames, ipAddresses }
+/** A 4- or 16-byte iPAddress as canonical text (see `canonicalIp`). */
+function ipText(bytes: Uint8Array): string {
+  if (bytes.length === 4) return bytes.join('.')
+  const groups: string[] = []
+  for (let i = 0; i < 16; i += 2)
+    groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16))
+  const text = groups.join(':')
+  return canonicalIp(text) ?? text
 }
 
 /**

@@ -50,8 +50,9 @@ interface Pair {
  * Start-up only lists the folder: each `<name>.crt` + `<name>.key` is indexed by its file name as a
  * pending entry of the cache, and read and checked (key matches, not expired, covers its name) at
  * the first handshake for that name, off the handshake's hot path for every later one. So 100k
- * files cost a directory listing, not 100k certificate parses. `default.crt` is checked at once
- * (the server needs it before any handshake). A replaced file is picked up without a restart; a bad
+ * files cost a directory listing, not 100k certificate parses; and until that listing is indexed,
+ * a handshake looks its name's pair up by file name, so a server listens and serves at once.
+ * `default.crt` is checked first (the server needs it before any handshake). A replaced file is picked up without a restart; a bad
  * one (unreadable, key not matching, expired, not covering its name) is refused with an event
  * naming the file, and the previous one keeps serving.
  */
@@ -68,6 +69,8 @@ export class CertificateFolder {
   constructor(options: CertificateFolderOptions) {
     this.#options = options
     this.#clock = options.clock ?? systemClock
+    // Until the first listing is indexed, a name asked for is looked up by its files directly.
+    options.cache.setMissHandler((name) => this.#indexEarly(name))
   }
 
   /** The `default.crt` entry, when the folder has a valid one. */
@@ -103,6 +106,17 @@ export class CertificateFolder {
     }
   }
 
+  /**
+   * Reads and checks `default.crt` alone, without listing the folder: what a server needs before it
+   * can listen (see {@link defaultEntry}).
+   */
+  async loadDefault(): Promise<void> {
+    if (this.#pairs.has(DEFAULT_STEM)) return
+    const pair: Pair = { state: 'refused' }
+    this.#pairs.set(DEFAULT_STEM, pair)
+    await this.#recheck(DEFAULT_STEM, pair)
+  }
+
   /** Scans, then watches the folder (fs.watch, plus polling as a fallback) until `close()`. */
   async watch(): Promise<void> {
     await this.scan()
@@ -117,6 +131,7 @@ export class CertificateFolder {
   }
 
   close(): void {
+    this.#options.cache.setMissHandler(undefined)
     this.#watcher?.close()
     if (this.#timer) clearInterval(this.#timer)
   }
@@ -132,40 +147,25 @@ export class CertificateFolder {
       // would leave the mtime as it is now. A recent mtime is not trusted (git's "racy" rule).
       this.#dirSignature = dir && dir.mtimeMs < listedAt - RACY_MTIME_MS ? signature : undefined
       await this.#reindex(await listPairs(this.#options.dir))
+      this.#options.cache.setMissHandler(undefined)
     }
-    for (const [stem, pair] of [...this.#pairs]) {
-      if (pair.state !== 'pending' && this.#pairs.get(stem) === pair)
-        await this.#recheck(stem, pair)
+    // Only the pairs already read need a look (a few, of 100k): pick them without copying the rest.
+    const read: [string, Pair][] = []
+    for (const [stem, pair] of this.#pairs) if (pair.state !== 'pending') read.push([stem, pair])
+    for (const [stem, pair] of read) {
+      if (this.#pairs.get(stem) === pair) await this.#recheck(stem, pair)
     }
   }
 
   async #reindex(stems: Set<string>): Promise<void> {
-    for (const stem of stems) {
-      if (this.#pairs.has(stem)) continue
-      if (stem === DEFAULT_STEM) {
-        const pair: Pair = { state: 'refused' }
-        this.#pairs.set(stem, pair)
-        await this.#recheck(stem, pair)
-        continue
-      }
-      try {
-        this.#options.cache.setPending({
-          id: idOf(stem),
-          names: [nameOf(stem)],
-          load: () => this.#firstUse(stem),
-        })
-        this.#pairs.set(stem, { state: 'pending' })
-      } catch (err) {
-        // A file name that is no DNS name, wildcard or IP: nothing could ever ask for it.
-        this.#emit({
-          type: 'refused',
-          file: this.#file(stem, 'crt'),
-          name: stem,
-          reason: message(err),
-        })
-      }
+    if (stems.has(DEFAULT_STEM) && !this.#pairs.has(DEFAULT_STEM)) {
+      const pair: Pair = { state: 'refused' }
+      this.#pairs.set(DEFAULT_STEM, pair)
+      await this.#recheck(DEFAULT_STEM, pair)
     }
-    for (const [stem, pair] of [...this.#pairs]) {
+    await this.#indexNew(stems)
+    // Deleting the current entry while iterating a Map is safe (ECMA-262 §24.1.3.5).
+    for (const [stem, pair] of this.#pairs) {
       if (stems.has(stem)) continue
       this.#pairs.delete(stem)
       if (stem !== DEFAULT_STEM) this.#options.cache.delete(idOf(stem))
@@ -175,13 +175,64 @@ export class CertificateFolder {
     }
   }
 
+  /**
+   * Indexes the stems not seen before as pending entries. Lean on purpose: at start-up it runs once
+   * over every pair (100k) before the code is warm, and it yields now and then so that handshakes
+   * arriving meanwhile are served (by {@link #indexEarly}).
+   */
+  async #indexNew(stems: Set<string>): Promise<void> {
+    let count = 0
+    for (const stem of stems) {
+      if (this.#pairs.has(stem)) continue
+      const reason = this.#indexStem(stem)
+      if (reason !== undefined) {
+        // A file name that is no DNS name, wildcard or IP: nothing could ever ask for it.
+        this.#emit({ type: 'refused', file: this.#file(stem, 'crt'), name: stem, reason })
+      }
+      if (++count % INDEX_SLICE === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  /** Indexes one stem as pending; the reason when its name cannot be indexed. */
+  #indexStem(stem: string): string | undefined {
+    try {
+      this.#options.cache.setPending({
+        id: idOf(stem),
+        names: [nameOf(stem)],
+        load: () => this.#firstUse(stem),
+      })
+    } catch (err) {
+      return message(err)
+    }
+    this.#pairs.set(stem, { state: 'pending' })
+    return undefined
+  }
+
+  /**
+   * Before the folder is indexed (a listing of 100k files takes a while), the handshake for `name`
+   * indexes the two pairs that could serve it, `<name>` and `_wildcard.<parent>`, whether or not
+   * they exist: reading them at first use finds out, and a missing pair is dropped again. So the
+   * server is ready as soon as it listens, whatever the folder holds.
+   */
+  #indexEarly(name: string): void {
+    if (!this.#pairs.has(name)) this.#indexStem(name)
+    const dot = name.indexOf('.')
+    if (dot <= 0 || isIP(name) !== 0) return
+    const wildcard = `_wildcard.${name.slice(dot + 1)}`
+    if (!this.#pairs.has(wildcard)) this.#indexStem(wildcard)
+  }
+
   /** The first handshake for a pending pair: read and check it; the cache serves what it returns. */
   async #firstUse(stem: string): Promise<CertEntry | undefined> {
     const pair = this.#pairs.get(stem)
     if (pair === undefined || pair.state !== 'pending') return pair?.entry
     const read = await this.#read(stem)
     if (this.#pairs.get(stem) !== pair) return undefined // removed meanwhile
-    if (read === undefined) return undefined
+    if (read === undefined) {
+      // A half is missing (or never existed: see #indexEarly); a later listing indexes it again.
+      this.#pairs.delete(stem)
+      return undefined
+    }
     pair.signature = read.signature
     if ('reason' in read) {
       pair.state = 'refused'
@@ -300,9 +351,14 @@ export function nameOf(stem: string): string {
   return stem.startsWith('_wildcard.') ? `*.${stem.slice('_wildcard.'.length)}` : stem.toLowerCase()
 }
 
+const ID_PREFIX = 'folder:'
+
+/** Stems indexed between two yields to the event loop. */
+const INDEX_SLICE = 4096
+
 /** The cache id of a folder pair. */
 function idOf(stem: string): string {
-  return `folder:${stem}`
+  return ID_PREFIX + stem
 }
 
 /** Stems with both a `.crt` and a `.key`, sorted (so the first of two files for one name wins). */

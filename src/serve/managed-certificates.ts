@@ -116,7 +116,7 @@ export class ManagedCertificates {
             logger: o.logger,
             ...(o.onEvent ? { onEvent: o.onEvent } : {}),
           })
-    await folder?.scan()
+    await folder?.loadDefault()
     const managed = new CertificateCache()
     // The local CA is created only when a local name needs it: a public server keeps no root CA.
     const local = hostsNeedLocalCa(o.hosts, config)

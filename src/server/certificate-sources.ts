@@ -39,7 +39,7 @@ export class CertificateSources implements CertificateLookup {
       const context = cache.contextFor(servername)
       if (context) return context
       // A source with precedence that has the name pending: the caller waits for pendingFor.
-      if (cache.pendingCount > 0 && cache.pendingFor(servername)) return undefined
+      if (cache.mayHavePending && cache.pendingFor(servername)) return undefined
     }
     return undefined
   }

@@ -138,7 +138,8 @@ export async function createServer(
           ...events(options),
           ...logOf(options),
         })
-  await folder?.scan()
+  // Only default.crt is needed now: the folder is listed once the server listens (see listen()).
+  await folder?.loadDefault()
   const managed = new CertificateCache()
   const sources = new CertificateSources([explicit, folderCache, managed])
   const local = domains.filter((d) => isLocalName(d))

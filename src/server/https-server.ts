@@ -25,6 +25,9 @@ import { TLS_PROFILE } from '../tls/tls-profile.js'
 import type { Gateway, GatewayLimits } from '../proxy/types.js'
 import { attachGateway, DEFAULT_GATEWAY_LIMITS, gatewayServerOptions } from './gateway-listeners.js'
 
+/** Pending loads one handshake waits for in turn (exact name, wildcard, one spare). */
+const PENDING_ROUNDS = 3
+
 /** Where a listener binds. `port: 0` takes any free port; `port: -1` disables the listener. */
 export interface ListenerOptions {
   /** Default `0.0.0.0`. */
@@ -251,9 +254,21 @@ export class HttpsServer {
       return done(err as Error)
     }
     if (ctx) return done(null, ctx)
-    const loading = this.#options.cache.pendingFor?.(servername)
+    this.#awaitPending(servername, PENDING_ROUNDS, done)
+  }
+
+  /**
+   * A file read and checked at first use: this handshake waits for it, later ones do not. When it
+   * gives nothing (a `<name>` pair missing or refused), the next candidate may be pending in turn
+   * (`_wildcard.<parent>`), hence a few rounds.
+   */
+  #awaitPending(
+    servername: string,
+    rounds: number,
+    done: (err: Error | null, ctx?: SecureContext) => void,
+  ): void {
+    const loading = rounds > 0 ? this.#options.cache.pendingFor?.(servername) : undefined
     if (!loading) return this.#waitForContext(servername, done)
-    // A file read and checked at first use: this handshake waits for it, later ones do not.
     void loading.then(() => {
       let later: SecureContext | undefined
       try {
@@ -262,7 +277,7 @@ export class HttpsServer {
         return done(err as Error)
       }
       if (later) done(null, later)
-      else this.#waitForContext(servername, done)
+      else this.#awaitPending(servername, rounds - 1, done)
     })
   }
 

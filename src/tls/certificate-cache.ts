@@ -98,6 +98,7 @@ export class CertificateCache {
   readonly #pendingExact = new NameTable<Pending>()
   readonly #pendingWildcard = new NameTable<Pending>()
   readonly #pending = new Map<string, Pending>()
+  #onMiss: ((name: string) => void) | undefined
   /** Keyed by entry id; Map iteration order is insertion order, so the first key is least recent. */
   readonly #contexts = new Map<string, SecureContext>()
   readonly #maxContexts: number
@@ -153,13 +154,16 @@ export class CertificateCache {
     if (typeof pending.load !== 'function') {
       throw new TypeError(`pending certificate ${pending.id} needs a load() function`)
     }
-    this.delete(pending.id)
+    // Start-up indexes 100k of these: skip the delete when the id is new.
+    if (this.#pending.has(pending.id) || this.#entries.has(pending.id)) this.delete(pending.id)
     const p = new Pending(pending.id, names, pending.load)
     this.#pending.set(p.id, p)
     for (const name of names) {
-      const [table, key] = this.#pendingTable(name)
+      const wildcard = name.startsWith('*.')
+      const table = wildcard ? this.#pendingWildcard : this.#pendingExact
+      const key = wildcard ? name.slice(2) : name
       // The first pending entry for a name keeps it (two files for one name: the first in order).
-      if (table.get(key) === undefined) table.set(key, p)
+      table.setIfAbsent(key, p)
     }
   }
 
@@ -191,8 +195,26 @@ export class CertificateCache {
    * Undefined when a loaded entry (or nothing) serves the name.
    */
   pendingFor(servername: string): Promise<void> | undefined {
-    const found = this.#find(servername)
+    let found = this.#find(servername)
+    if (found === undefined && this.#onMiss !== undefined && typeof servername === 'string') {
+      this.#onMiss(servername.toLowerCase().replace(/\.$/, ''))
+      found = this.#find(servername)
+    }
     return found instanceof Pending ? this.#startLoad(found) : undefined
+  }
+
+  /**
+   * Called by {@link pendingFor} with the name (lower case, no trailing dot) when nothing is indexed
+   * for it, before it gives up: the handler may {@link setPending} entries that could serve it. A
+   * certificate folder not listed yet uses this. `undefined` removes the handler.
+   */
+  setMissHandler(handler: ((name: string) => void) | undefined): void {
+    this.#onMiss = handler
+  }
+
+  /** Whether {@link pendingFor} could give a promise for some name (something pending, or a miss handler). */
+  get mayHavePending(): boolean {
+    return this.#pending.size > 0 || this.#onMiss !== undefined
   }
 
   /** Loads the pending entry with this id now (a status check); undefined when there is none. */
@@ -411,6 +433,7 @@ function normalizeNames(raw: unknown, id: string): string[] {
     throw new TypeError(`certificate entry ${id} has no names; give at least one`)
   }
   const list: readonly unknown[] = raw
+  if (list.length === 1) return [normalizeName(list[0], id)]
   return [...new Set(list.map((n) => normalizeName(n, id)))]
 }
 

@@ -94,12 +94,21 @@ export class NameTable<V> {
   }
 
   set(key: string, value: V): void {
+    this.#put(key, value, true)
+  }
+
+  /** Sets `key` unless it is present already (one probe instead of a get and a set). */
+  setIfAbsent(key: string, value: V): void {
+    this.#put(key, value, false)
+  }
+
+  #put(key: string, value: V, replace: boolean): void {
     const hash = nameHash(key)
     const slots = this.#slots
     let i = hash & this.#mask
     for (; slots[i * STRIDE] !== 0; i = (i + 1) & this.#mask) {
       if (slots[i * STRIDE] === hash && slots[i * STRIDE + 1] === key) {
-        slots[i * STRIDE + 2] = value
+        if (replace) slots[i * STRIDE + 2] = value
         return
       }
     }

@@ -198,3 +198,54 @@ test('certificate folder: read at the first handshake for a name; a bad file ref
   await folder.scan()
   assert.equal(await handshake(port, 'bad.test'), 'DNS:bad.test')
 })
+
+test('certificate folder: before the folder is listed, a handshake finds its pair by name (exact, then wildcard); absent names fall through', async (t) => {
+  const dir = tempDir(t, 'gatehouse-certdir')
+  const ca = await LocalCa.load(new MemoryStorage())
+  writePair(dir, 'app.test', await issue(ca, ['app.test']))
+  writePair(dir, '_wildcard.w.test', await issue(ca, ['*.w.test']))
+  writePair(dir, 'x.w.test', await issue(ca, ['x.w.test']))
+  writePair(dir, 'bad.test', await issue(ca, ['other.test']))
+  const events: FolderEvent[] = []
+  const cache = new CertificateCache()
+  // Never scanned: what a server sees while a listing of 100k files is still being indexed.
+  const folder = new CertificateFolder({ dir, cache, onEvent: (e) => events.push(e) })
+  t.after(() => folder.close())
+  const server = new HttpsServer(
+    {
+      cache: new CertificateSources([cache]),
+      defaultCertificate: await issue(ca, ['localhost']),
+      https: { host: '127.0.0.1', port: 0 },
+      http: { port: -1 },
+    },
+    (_req, res) => res.end('ok'),
+  )
+  await server.listen()
+  t.after(() => server.close())
+  const port = server.httpsPort ?? 0
+
+  assert.equal(await handshake(port, 'APP.test.'), 'DNS:app.test')
+  assert.equal(
+    await handshake(port, 'x.w.test'),
+    'DNS:x.w.test',
+    'an exact pair beats the wildcard',
+  )
+  assert.equal(
+    await handshake(port, 'api.w.test'),
+    'DNS:*.w.test',
+    'no api.w.test pair: the wildcard',
+  )
+  assert.equal(await handshake(port, 'nothing.test'), 'DNS:localhost', 'not in the folder')
+  assert.equal(await handshake(port, '../app.test'), 'DNS:localhost', 'no path out of the folder')
+  assert.equal(await handshake(port, 'bad.test'), 'DNS:localhost', 'a bad pair is refused')
+  assert.deepEqual(
+    events.map((e) => `${e.type} ${e.name}`),
+    ['loaded app.test', 'loaded x.w.test', 'loaded *.w.test', 'refused bad.test'],
+  )
+  // The listing then indexes the rest without reading again what was read.
+  await folder.scan()
+  assert.equal(cache.mayHavePending, false, 'listed: no more lookups by file name')
+  assert.equal(await handshake(port, 'app.test'), 'DNS:app.test')
+  assert.equal(await handshake(port, 'nothing.test'), 'DNS:localhost')
+  assert.equal(events.length, 4)
+})
