@@ -35,7 +35,8 @@ export function finishNameHash(h: number): number {
   h ^= h >>> 13
   h = Math.imul(h, 0xc2b2ae35)
   h ^= h >>> 16
-  return (h & 0x3fffffff) | 1
+  // Not `| 1`: that would make every home slot odd, halving the table and lengthening every probe.
+  return h & 0x3fffffff || 1
 }
 
 /** The slot hash of `s` (as a right-to-left pass over the whole string gives it). */
