@@ -34,6 +34,30 @@ export { MIN_RENEWAL_INTERVAL_MS } from './renewal-schedule.js'
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
 /** How long issuance waits for the storage lock held by another process issuing the same name. */
 export const ISSUE_LOCK_WAIT_MS = 5 * 60_000
+/**
+ * How often a name whose renewal the on-demand policy declined is asked about again (the policy's
+ * own answer cache still applies), until the policy allows it or its certificate expires.
+ */
+export const DECLINED_RECHECK_MS = 60 * 60_000
+
+/** The on-demand policy's answer about renewing a name: see {@link ManageOptions.mayRenew}. */
+export interface RenewalConsent {
+  allowed: boolean
+  /** Which rule decided (the ask status, the allow-list), for the `renewal_declined` event. */
+  reason: string
+}
+
+/** Options of {@link CertificateManager.manage}. */
+export interface ManageOptions {
+  /** Asked once, only when storage has no valid certificate: may a first one be issued now? */
+  mayIssue?: () => boolean
+  /**
+   * Asked before each renewal by the renewal loop (not by `renewNow` or `renewDue`, which an
+   * operator runs): when it denies, the certificate is not renewed, keeps serving until it expires,
+   * and is then released. A rejection counts as a denial (fail-closed).
+   */
+  mayRenew?: (signal: AbortSignal) => Promise<RenewalConsent>
+}
 
 /** One name as `status()` reports it: which certificate, when it renews, what failed. */
 export interface ManagedStatus {
@@ -76,6 +100,10 @@ interface Managed {
   wake: AbortController | undefined
   /** `ready()` callers, told whenever a certificate is published. */
   readonly waiters: Set<() => void>
+  /** See {@link ManageOptions.mayRenew}; undefined for configured names. */
+  readonly mayRenew: ManageOptions['mayRenew']
+  /** Set while the last `mayRenew` answer denied (the event is emitted once per denial). */
+  declined: boolean
 }
 
 /**
@@ -154,12 +182,12 @@ export class CertificateManager {
    * when it already is), false when `mayIssue` refused or the manager is stopped. Concurrent calls for
    * one name share one load and one `mayIssue` answer.
    */
-  manage(name: string, options: { mayIssue?: () => boolean } = {}): Promise<boolean> {
+  manage(name: string, options: ManageOptions = {}): Promise<boolean> {
     const identifier = parseIdentifier(name)
     if (this.#managed.has(identifier.value)) return Promise.resolve(true)
     let adding = this.#adding.get(identifier.value)
     if (!adding) {
-      adding = this.#add(identifier, options.mayIssue)
+      adding = this.#add(identifier, options)
       const done = (): void => void this.#adding.delete(identifier.value)
       adding.then(done, done)
       this.#adding.set(identifier.value, adding)
@@ -167,18 +195,18 @@ export class CertificateManager {
     return adding
   }
 
-  async #add(identifier: Identifier, mayIssue: (() => boolean) | undefined): Promise<boolean> {
-    const m = this.#newManaged([identifier])
+  async #add(identifier: Identifier, options: ManageOptions): Promise<boolean> {
+    const m = this.#newManaged([identifier], options.mayRenew)
     const stored = await this.#loadStored(m).catch(() => undefined)
     if (this.#stop.signal.aborted) return false
-    if (stored === undefined && mayIssue !== undefined && !mayIssue()) return false
+    if (stored === undefined && options.mayIssue !== undefined && !options.mayIssue()) return false
     this.#managed.set(m.name, m)
     if (stored !== undefined) this.#publish(m, stored, false, { type: 'loaded' })
     if (this.#looping) this.#loops.push(this.#run(m))
     return true
   }
 
-  #newManaged(identifiers: Identifier[]): Managed {
+  #newManaged(identifiers: Identifier[], mayRenew?: ManageOptions['mayRenew']): Managed {
     return {
       name: identifiers[0]?.value ?? '',
       identifiers,
@@ -186,6 +214,8 @@ export class CertificateManager {
       busy: Promise.resolve(),
       wake: undefined,
       waiters: new Set(),
+      mayRenew,
+      declined: false,
     }
   }
 
@@ -319,8 +349,14 @@ export class CertificateManager {
       try {
         await this.#refreshAri(m, stop)
         const now = this.#clock.now()
-        if (m.schedule.expiringSoon(now)) this.#emitExpiring(m, now)
+        // A declined name is expected to expire: no "renewals are failing" warning for it.
+        if (!m.declined && m.schedule.expiringSoon(now)) this.#emitExpiring(m, now)
         if (now >= m.schedule.dueAt) {
+          if (!(await this.#renewalAllowed(m, stop))) {
+            if (this.#releaseExpired(m)) return
+            await this.#sleep(m, this.#declinedWait(m))
+            continue
+          }
           // Failures are recorded with their retry time by #renew; the loop just looks again.
           await this.#renew(m, false, stop).catch(() => {})
           continue
@@ -332,6 +368,62 @@ export class CertificateManager {
         this.#recordFailure(m, err)
       }
     }
+  }
+
+  /**
+   * Asks `mayRenew` (on-demand names) before a renewal; emits `renewal_declined` on the first denial
+   * of a streak. True for a name without a certificate yet: that issuance was allowed at its handshake.
+   */
+  async #renewalAllowed(m: Managed, signal: AbortSignal): Promise<boolean> {
+    const served = m.schedule.served
+    if (m.mayRenew === undefined || served === undefined) return true
+    const consent = await m.mayRenew(signal).catch((err: unknown): RenewalConsent => ({
+      allowed: false,
+      reason: `the check failed: ${err instanceof Error ? err.message : String(err)}`,
+    }))
+    if (signal.aborted) throw new AbortedError(signal.reason)
+    if (consent.allowed) {
+      m.declined = false
+      return true
+    }
+    if (!m.declined) {
+      m.declined = true
+      const at = new Date(this.#clock.now())
+      const certificate = summarize(served)
+      this.#emit({
+        type: 'renewal_declined',
+        name: m.name,
+        at,
+        certificate,
+        reason: consent.reason,
+      })
+    }
+    return false
+  }
+
+  /** Until the next question about a declined name: the recheck interval, or its expiry if sooner. */
+  #declinedWait(m: Managed): number {
+    const left = (m.schedule.served?.notAfter.getTime() ?? 0) - this.#clock.now()
+    return Math.max(0, Math.min(DECLINED_RECHECK_MS, left))
+  }
+
+  /**
+   * Stops serving and managing a declined name once its certificate expired; true when it did. A
+   * later handshake for the name goes through the on-demand policy again, as for a new name.
+   */
+  #releaseExpired(m: Managed): boolean {
+    const served = m.schedule.served
+    const now = this.#clock.now()
+    if (served === undefined || served.notAfter.getTime() > now) return false
+    this.#cache.delete(this.#entryId(m))
+    this.#managed.delete(m.name)
+    this.#emit({
+      type: 'released',
+      name: m.name,
+      at: new Date(now),
+      certificate: summarize(served),
+    })
+    return true
   }
 
   /**
