@@ -1,54 +1,40 @@
 import type { Identifier } from '../acme/types.js'
 import { systemClock, type Clock } from '../clock.js'
-import { AbortedError, GatehouseError } from '../errors.js'
+import { AbortedError } from '../errors.js'
 import { parseIdentifier, parseIdentifiers } from '../issuance/identifiers.js'
-import { silentLogger, type Logger } from '../logger.js'
-import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
+import { silentLogger } from '../logger.js'
+import type { CertEntry } from '../tls/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
 import { IssuanceLimiter } from './issuance-limiter.js'
+import { issueLocked } from './issue-locked.js'
 import type { Issuer } from './issuer.js'
-import { logManagerEvent } from './log-events.js'
-import type { ManagerEvent } from './manager-events.js'
+import {
+  managedKey,
+  newManaged,
+  notReady,
+  statusOf,
+  type Managed,
+  type ManagedStatus,
+} from './managed-name.js'
+import { ManagedPublisher } from './managed-publisher.js'
 import {
   checkManagerOptions,
   DEFAULT_MAX_CONCURRENT_ISSUANCE,
   type CertificateManagerOptions,
 } from './manager-options.js'
-import { needsRenewal } from './renewal-policy.js'
+import { askRenewal, declinedWait, type ManageOptions } from './renewal-consent.js'
+import { refreshAri } from './refresh-ari.js'
 import { RenewalRecordWriter } from './renewal-record.js'
-import { RenewalSchedule } from './renewal-schedule.js'
-import {
-  loadServable,
-  optional,
-  storeIssued,
-  summarize,
-  type ServedCertificate,
-} from './served-certificate.js'
-import { certificateKeys } from './storage-keys.js'
+import { loadServable, optional, summarize, type ServedCertificate } from './served-certificate.js'
 import { waitFor } from './wait-for.js'
 
-export type { CertificateManagerOptions }
+export type { CertificateManagerOptions, ManagedStatus }
 export { MIN_RENEWAL_INTERVAL_MS } from './renewal-schedule.js'
+export { ISSUE_LOCK_WAIT_MS } from './issue-locked.js'
+export { DECLINED_RECHECK_MS, type ManageOptions, type RenewalConsent } from './renewal-consent.js'
 
 /** Default `timeoutMs` of {@link CertificateManager.ready}: how long a handshake may wait. */
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
-/** How long issuance waits for the storage lock held by another process issuing the same name. */
-export const ISSUE_LOCK_WAIT_MS = 5 * 60_000
-
-/** One name as `status()` reports it: which certificate, when it renews, what failed. */
-export interface ManagedStatus {
-  name: string
-  serialHex?: string
-  notAfter?: Date
-  /** When the manager will next try to issue (the retry time after a failure). */
-  nextRenewal?: Date
-  /** Whether the renewal time comes from the CA's ARI window or from the certificate's lifetime. */
-  reason: 'ari' | 'lifetime'
-  lastError?: Error
-  /** Consecutive failed issuances. */
-  failures: number
-  ariExplanationURL?: string
-}
 
 /** What {@link CertificateManager.renewDue} did for one name. */
 export interface RenewDueResult {
@@ -66,18 +52,6 @@ export interface RenewDueResult {
 
 type IssueOutcome = Exclude<RenewDueResult['outcome'], 'failed'>
 
-interface Managed {
-  readonly name: string
-  readonly identifiers: Identifier[]
-  readonly schedule: RenewalSchedule
-  /** Tail of this name's issuance queue: one issuance per name at a time in this process. */
-  busy: Promise<void>
-  /** Aborted to make a sleeping loop look again (after `renewNow`). */
-  wake: AbortController | undefined
-  /** `ready()` callers, told whenever a certificate is published. */
-  readonly waiters: Set<() => void>
-}
-
 /**
  * Obtains, serves and renews one certificate per configured name (issue 3 §3), publishing each into
  * a {@link CertificateCache} that the TLS `SNICallback` reads.
@@ -92,11 +66,9 @@ interface Managed {
 export class CertificateManager {
   readonly #storage: Storage
   readonly #issuer: Issuer
-  readonly #cache: CertificateCache
   readonly #clock: Clock
-  readonly #onEvent: ((event: ManagerEvent) => void) | undefined
   readonly #limiter: IssuanceLimiter
-  readonly #logger: Logger
+  readonly #out: ManagedPublisher
   readonly #random: () => number
   readonly #managed = new Map<string, Managed>()
   /** Names being added by `manage()`, so concurrent calls for one name share one load. */
@@ -104,6 +76,7 @@ export class CertificateManager {
   /** Set when start() begins the loops: a name added after that starts its own. */
   #looping = false
   readonly #records: RenewalRecordWriter
+  readonly #ariDeps: Parameters<typeof refreshAri>[0]
   readonly #stop = new AbortController()
   readonly #loops: Promise<void>[] = []
   #started: Promise<void> | undefined
@@ -113,20 +86,26 @@ export class CertificateManager {
     checkManagerOptions(options)
     this.#storage = options.storage
     this.#issuer = options.issuer
-    this.#cache = options.cache
     this.#clock = options.clock ?? systemClock
-    this.#onEvent = options.onEvent
-    this.#logger = options.logger ?? silentLogger
     this.#limiter = new IssuanceLimiter(
       options.maxConcurrentIssuance ?? DEFAULT_MAX_CONCURRENT_ISSUANCE,
     )
     this.#records = new RenewalRecordWriter(options.storage, options.issuer.key)
+    this.#ariDeps = { issuer: this.#issuer, clock: this.#clock, records: this.#records }
+    this.#out = new ManagedPublisher({
+      cache: options.cache,
+      issuer: options.issuer,
+      clock: this.#clock,
+      records: this.#records,
+      logger: options.logger ?? silentLogger,
+      onEvent: options.onEvent,
+    })
     this.#random = options.random ?? Math.random
     for (const raw of options.names) {
       // A group shares one certificate, stored and looked up under its first name.
       const identifiers = parseIdentifiers(typeof raw === 'string' ? [raw] : raw)
       const name = identifiers[0]?.value ?? ''
-      if (!this.#managed.has(name)) this.#managed.set(name, this.#newManaged(identifiers))
+      if (!this.#managed.has(name)) this.#managed.set(name, newManaged(identifiers, this.#random))
     }
   }
 
@@ -154,12 +133,12 @@ export class CertificateManager {
    * when it already is), false when `mayIssue` refused or the manager is stopped. Concurrent calls for
    * one name share one load and one `mayIssue` answer.
    */
-  manage(name: string, options: { mayIssue?: () => boolean } = {}): Promise<boolean> {
+  manage(name: string, options: ManageOptions = {}): Promise<boolean> {
     const identifier = parseIdentifier(name)
     if (this.#managed.has(identifier.value)) return Promise.resolve(true)
     let adding = this.#adding.get(identifier.value)
     if (!adding) {
-      adding = this.#add(identifier, options.mayIssue)
+      adding = this.#add(identifier, options)
       const done = (): void => void this.#adding.delete(identifier.value)
       adding.then(done, done)
       this.#adding.set(identifier.value, adding)
@@ -167,26 +146,15 @@ export class CertificateManager {
     return adding
   }
 
-  async #add(identifier: Identifier, mayIssue: (() => boolean) | undefined): Promise<boolean> {
-    const m = this.#newManaged([identifier])
+  async #add(identifier: Identifier, options: ManageOptions): Promise<boolean> {
+    const m = newManaged([identifier], this.#random, options.mayRenew)
     const stored = await this.#loadStored(m).catch(() => undefined)
     if (this.#stop.signal.aborted) return false
-    if (stored === undefined && mayIssue !== undefined && !mayIssue()) return false
+    if (stored === undefined && options.mayIssue !== undefined && !options.mayIssue()) return false
     this.#managed.set(m.name, m)
-    if (stored !== undefined) this.#publish(m, stored, false, { type: 'loaded' })
+    if (stored !== undefined) this.#out.publish(m, stored, false, { type: 'loaded' })
     if (this.#looping) this.#loops.push(this.#run(m))
     return true
-  }
-
-  #newManaged(identifiers: Identifier[]): Managed {
-    return {
-      name: identifiers[0]?.value ?? '',
-      identifiers,
-      schedule: new RenewalSchedule(this.#random),
-      busy: Promise.resolve(),
-      wake: undefined,
-      waiters: new Set(),
-    }
   }
 
   /** Publishes every stored certificate once (for `start` and `renewDue`). */
@@ -195,7 +163,7 @@ export class CertificateManager {
       [...this.#managed.values()].map(async (m) => {
         // A storage error here is not fatal: the loop's first issuance re-reads under the lock.
         const stored = await this.#loadStored(m).catch(() => undefined)
-        if (stored !== undefined) this.#publish(m, stored, false, { type: 'loaded' })
+        if (stored !== undefined) this.#out.publish(m, stored, false, { type: 'loaded' })
       }),
     ).then(() => {})
     return this.#loaded
@@ -227,7 +195,7 @@ export class CertificateManager {
     const previous = m.schedule.served?.certId
     let outcome: IssueOutcome
     try {
-      await this.#refreshAri(m, signal)
+      await refreshAri(this.#ariDeps, m, signal)
       outcome =
         force || this.#clock.now() >= m.schedule.dueAt
           ? await this.#renew(m, force, signal)
@@ -235,10 +203,10 @@ export class CertificateManager {
     } catch (err) {
       if (signal.aborted) throw err
       const error = err instanceof Error ? err : new Error(String(err))
-      return { name: m.name, outcome: 'failed', status: this.#statusOf(m), error }
+      return { name: m.name, outcome: 'failed', status: statusOf(m), error }
     }
     const replaces = outcome === 'renewed' ? optional('replaces', previous) : {}
-    return { name: m.name, outcome, status: this.#statusOf(m), ...replaces }
+    return { name: m.name, outcome, status: statusOf(m), ...replaces }
   }
 
   /**
@@ -256,7 +224,7 @@ export class CertificateManager {
     if (!(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
       throw new RangeError(`ready() timeoutMs ${timeoutMs} must be a finite number of ms >= 0`)
     }
-    return waitFor(() => this.#servedEntry(m), {
+    return waitFor(() => this.#out.servedEntry(m), {
       waiters: m.waiters,
       clock: this.#clock,
       timeoutMs,
@@ -286,21 +254,7 @@ export class CertificateManager {
 
   /** Per name: the served certificate, the next renewal and why, and what failed. */
   status(): ManagedStatus[] {
-    return [...this.#managed.values()].map((m) => this.#statusOf(m))
-  }
-
-  #statusOf({ name, schedule }: Managed): ManagedStatus {
-    const due = schedule.dueAt
-    return {
-      name,
-      ...optional('serialHex', schedule.served?.serialHex),
-      ...optional('notAfter', schedule.served?.notAfter),
-      ...(Number.isFinite(due) ? { nextRenewal: new Date(due) } : {}),
-      reason: schedule.reason,
-      ...optional('lastError', schedule.lastError),
-      failures: schedule.failures,
-      ...optional('ariExplanationURL', schedule.ariExplanationURL),
-    }
+    return [...this.#managed.values()].map((m) => statusOf(m))
   }
 
   /** Cancels timers and in-flight issuance; resolves once every loop and issuance has ended. */
@@ -317,10 +271,16 @@ export class CertificateManager {
     const stop = this.#stop.signal
     while (!stop.aborted) {
       try {
-        await this.#refreshAri(m, stop)
+        await refreshAri(this.#ariDeps, m, stop)
         const now = this.#clock.now()
-        if (m.schedule.expiringSoon(now)) this.#emitExpiring(m, now)
+        // A declined name is expected to expire: no "renewals are failing" warning for it.
+        if (!m.declined && m.schedule.expiringSoon(now)) this.#out.about(m, 'expiring_soon')
         if (now >= m.schedule.dueAt) {
+          if (!(await this.#renewalAllowed(m, stop))) {
+            if (this.#releaseExpired(m)) return
+            await this.#sleep(m, declinedWait(m, this.#clock.now()))
+            continue
+          }
           // Failures are recorded with their retry time by #renew; the loop just looks again.
           await this.#renew(m, false, stop).catch(() => {})
           continue
@@ -329,9 +289,29 @@ export class CertificateManager {
       } catch (err) {
         if (stop.aborted) return
         // Not an issuance failure (those are caught above): still back off, never spin.
-        this.#recordFailure(m, err)
+        this.#out.failed(m, err)
       }
     }
+  }
+
+  /** Asks an on-demand name's policy before renewing; reports the first denial of a streak. */
+  async #renewalAllowed(m: Managed, signal: AbortSignal): Promise<boolean> {
+    const consent = await askRenewal(m, signal)
+    if (consent.firstDenial) this.#out.about(m, 'renewal_declined', consent.reason)
+    return consent.allowed
+  }
+
+  /**
+   * Stops serving and managing a declined name once its certificate expired; true when it did. A
+   * later handshake for the name goes through the on-demand policy again, as for a new name.
+   */
+  #releaseExpired(m: Managed): boolean {
+    const served = m.schedule.served
+    if (served === undefined || served.notAfter.getTime() > this.#clock.now()) return false
+    this.#out.unpublish(m)
+    this.#managed.delete(m.name)
+    this.#out.about(m, 'released')
+    return true
   }
 
   /**
@@ -355,25 +335,6 @@ export class CertificateManager {
     }
   }
 
-  /** RFC 9773 §4.3: asks for the window when the last answer's Retry-After (at most 12 h) is over. */
-  async #refreshAri(m: Managed, signal: AbortSignal): Promise<void> {
-    const served = m.schedule.served
-    const now = this.#clock.now()
-    if (!this.#issuer.renewalInfo || served === undefined || !m.schedule.ariDue(now)) return
-    try {
-      const info = await this.#issuer.renewalInfo(served.certificatePem, { signal })
-      const before = m.schedule.record(now)
-      m.schedule.ariAnswered(served.serialHex, info, now)
-      const after = m.schedule.record(now)
-      if (after.renewAt !== before.renewAt || after.reason !== before.reason) {
-        this.#records.write(m.name, after)
-      }
-    } catch (err) {
-      if (signal.aborted) throw err
-      m.schedule.ariFailed(now) // keep the window we had (or the lifetime rule); ask again later
-    }
-  }
-
   /** Runs one issuance for `m` after any already queued for it, within the concurrency limit. */
   #renew(m: Managed, force: boolean, signal: AbortSignal): Promise<IssueOutcome> {
     const run = m.busy.then(() => this.#renewExclusive(m, force, signal))
@@ -390,129 +351,32 @@ export class CertificateManager {
     await this.#limiter.acquire(signal)
     try {
       const previous = m.schedule.served
-      const outcome = await this.#issueLocked(m, force, signal)
-      if (outcome.adopted) this.#publish(m, outcome.served, true, { type: 'loaded' })
-      else if (previous === undefined) this.#publish(m, outcome.served, true, { type: 'obtained' })
+      const outcome = await issueLocked(
+        { storage: this.#storage, issuer: this.#issuer, clock: this.#clock },
+        m,
+        force,
+        signal,
+      )
+      if (outcome.adopted) this.#out.publish(m, outcome.served, true, { type: 'loaded' })
+      else if (previous === undefined)
+        this.#out.publish(m, outcome.served, true, { type: 'obtained' })
       else {
         const replaces = optional('replaces', outcome.replaces)
         const event = { type: 'renewed' as const, previous: summarize(previous), ...replaces }
-        this.#publish(m, outcome.served, true, event)
+        this.#out.publish(m, outcome.served, true, event)
       }
       return outcome.adopted ? 'adopted' : previous === undefined ? 'obtained' : 'renewed'
     } catch (err) {
       // Cancelled is not failed: nothing to retry.
-      if (!signal.aborted) this.#recordFailure(m, err)
+      if (!signal.aborted) this.#out.failed(m, err)
       throw err
     } finally {
       this.#limiter.release()
     }
   }
 
-  /**
-   * Issues and stores under the name's storage lock. Unless forced, first re-reads storage after
-   * getting the lock (the Storage.lock contract): when another instance renewed the certificate
-   * meanwhile, that one is `adopted` instead of issuing again. `replaces` is the old CertID
-   * (RFC 9773 §5), which issuers without ARI ignore.
-   */
-  async #issueLocked(
-    m: Managed,
-    force: boolean,
-    signal: AbortSignal,
-  ): Promise<{ served: ServedCertificate; adopted: boolean; replaces?: string }> {
-    const keys = certificateKeys(this.#issuer.key, m.name)
-    const lock = await this.#storage.lock(`${keys.dir}/issue`, {
-      waitMs: ISSUE_LOCK_WAIT_MS,
-      signal,
-    })
-    try {
-      const current = m.schedule.served
-      if (!force) {
-        const stored = await this.#loadStored(m)
-        const now = new Date(this.#clock.now())
-        if (stored && stored.serialHex !== current?.serialHex && !needsRenewal(stored, now)) {
-          return { served: stored, adopted: true }
-        }
-      }
-      const replaces = optional('replaces', current?.certId)
-      const pair = await this.#issuer.issue(m.identifiers, { ...replaces, signal })
-      const served = await storeIssued(
-        this.#storage,
-        this.#issuer.key,
-        m.identifiers,
-        pair,
-        this.#clock.now(),
-      )
-      return { served, adopted: false, ...replaces }
-    } finally {
-      await lock.release().catch(() => {})
-    }
-  }
-
   #loadStored(m: Managed): Promise<ServedCertificate | undefined> {
     return loadServable(this.#storage, this.#issuer.key, m.name, this.#clock.now())
-  }
-
-  /** Swaps the served certificate in the cache (one entry id per name), then tells everyone. */
-  #publish(
-    m: Managed,
-    served: ServedCertificate,
-    issued: boolean,
-    event: DistributiveOmit<
-      Extract<ManagerEvent, { type: 'loaded' | 'obtained' | 'renewed' }>,
-      'name' | 'at' | 'certificate'
-    >,
-  ): void {
-    this.#cache.set({
-      id: this.#entryId(m),
-      names: m.identifiers.map((id) => id.value),
-      notAfter: served.notAfter,
-      certificatePem: served.certificatePem,
-      privateKeyPem: served.privateKeyPem,
-      source: this.#issuer.source ?? 'acme',
-    })
-    const now = this.#clock.now()
-    m.schedule.serve(served, now, issued)
-    // A load at start teaches nothing new and would erase the last run's error from the record.
-    if (issued) this.#records.write(m.name, m.schedule.record(now))
-    this.#emit({ ...event, name: m.name, at: new Date(now), certificate: summarize(served) })
-    for (const check of [...m.waiters]) check()
-  }
-
-  #recordFailure(m: Managed, err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err))
-    const now = this.#clock.now()
-    const { attempt, nextAttempt } = m.schedule.fail(error, now)
-    this.#records.write(m.name, m.schedule.record(now))
-    this.#emit({
-      type: 'renewal_failed',
-      name: m.name,
-      at: new Date(now),
-      error,
-      attempt,
-      nextAttempt: new Date(nextAttempt),
-      hasCertificate: m.schedule.served !== undefined,
-    })
-  }
-
-  #emitExpiring(m: Managed, now: number): void {
-    const served = m.schedule.served
-    if (served === undefined) return
-    this.#emit({
-      type: 'expiring_soon',
-      name: m.name,
-      at: new Date(now),
-      certificate: summarize(served),
-    })
-  }
-
-  #servedEntry(m: Managed): CertEntry | undefined {
-    const served = m.schedule.served
-    if (served === undefined || served.notAfter.getTime() <= this.#clock.now()) return undefined
-    return this.#cache.get(this.#entryId(m))
-  }
-
-  #entryId(m: Managed): string {
-    return `managed:${this.#issuer.key}:${m.name}`
   }
 
   #withStop(signal: AbortSignal | undefined): AbortSignal {
@@ -529,34 +393,4 @@ export class CertificateManager {
     }
     return m
   }
-
-  #emit(event: ManagerEvent): void {
-    logManagerEvent(this.#logger, event)
-    try {
-      this.#onEvent?.(event)
-    } catch {
-      // A listener's bug must not stop renewals.
-    }
-  }
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
-
-/** The map key of a name as given by a caller: its parsed form, or the raw string when invalid. */
-function managedKey(name: string): string {
-  try {
-    return parseIdentifier(name).value
-  } catch {
-    return name
-  }
-}
-
-function notReady(m: Managed, timeoutMs: number): GatehouseError {
-  const { lastError, failures } = m.schedule
-  const last = lastError ? `; last error: ${lastError.message}` : ''
-  return new GatehouseError(
-    'ERR_TIMEOUT',
-    `no certificate for ${m.name} within ${timeoutMs} ms (${failures} failed attempts${last}); see status() or the renewal_failed events`,
-    lastError ? { cause: lastError } : {},
-  )
 }

@@ -44,6 +44,8 @@ test('every manager event is one log line with its facts; failures name the next
       hasCertificate: false,
     },
     { type: 'expiring_soon', name, at, certificate },
+    { type: 'renewal_declined', name, at, certificate, reason: 'ask answered 404' },
+    { type: 'released', name, at, certificate },
   ]
   assert.deepEqual(
     [...new Set(events.map((e) => e.type))].sort(),
@@ -67,6 +69,8 @@ test('every manager event is one log line with its facts; failures name the next
       ['warn', 'certificate renewal failed'],
       ['error', 'certificate renewal failed'],
       ['warn', 'certificate expiring soon'],
+      ['warn', 'certificate renewal declined by the on-demand policy'],
+      ['info', 'certificate expired and released'],
     ],
   )
   assert.deepEqual(got[2], {

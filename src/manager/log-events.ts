@@ -35,6 +35,14 @@ export function logManagerEvent(logger: Logger, event: ManagerEvent): void {
     }
     case 'expiring_soon':
       return logger.warn('certificate expiring soon', { name, ...facts(event.certificate) })
+    case 'renewal_declined':
+      return logger.warn('certificate renewal declined by the on-demand policy', {
+        name,
+        ...facts(event.certificate),
+        reason: event.reason,
+      })
+    case 'released':
+      return logger.info('certificate expired and released', { name, ...facts(event.certificate) })
   }
 }
 

@@ -59,8 +59,32 @@ export interface ExpiringSoonEvent extends EventBase {
   certificate: CertificateSummary
 }
 
+/**
+ * A certificate obtained on demand is due for renewal and the on-demand policy, asked again, now
+ * denies the name: it is not renewed and keeps serving until it expires (then `released`). Emitted
+ * once per denial; asked again later, a renewal goes ahead if the policy allows the name again.
+ */
+export interface RenewalDeclinedEvent extends EventBase {
+  type: 'renewal_declined'
+  certificate: CertificateSummary
+  /** Which rule denied: the ask status or error, the allow-list. */
+  reason: string
+}
+
+/** A certificate whose renewal was declined expired: it is no longer served, nor the name managed. */
+export interface ReleasedEvent extends EventBase {
+  type: 'released'
+  certificate: CertificateSummary
+}
+
 export type ManagerEvent =
-  LoadedEvent | ObtainedEvent | RenewedEvent | RenewalFailedEvent | ExpiringSoonEvent
+  | LoadedEvent
+  | ObtainedEvent
+  | RenewedEvent
+  | RenewalFailedEvent
+  | ExpiringSoonEvent
+  | RenewalDeclinedEvent
+  | ReleasedEvent
 
 /** Every event type, for exhaustive tests and filters. */
 export const MANAGER_EVENT_TYPES: readonly ManagerEvent['type'][] = Object.freeze([
@@ -69,4 +93,6 @@ export const MANAGER_EVENT_TYPES: readonly ManagerEvent['type'][] = Object.freez
   'renewed',
   'renewal_failed',
   'expiring_soon',
+  'renewal_declined',
+  'released',
 ])

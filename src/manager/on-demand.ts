@@ -1,7 +1,7 @@
 import type { Identifier } from '../acme/types.js'
 import { systemClock, type Clock } from '../clock.js'
 import { silentLogger, type Logger } from '../logger.js'
-import type { CertificateManager } from './certificate-manager.js'
+import type { CertificateManager, RenewalConsent } from './certificate-manager.js'
 import {
   checkOnDemandOptions,
   ON_DEMAND_DEFAULTS,
@@ -62,7 +62,10 @@ export class OnDemandIssuance {
       this.#logger.warn('on-demand issuance refused', { name, reason: 'no issuer for this name' })
       return false
     }
-    const admitted = await manager.manage(name, { mayIssue: () => this.#mayIssue(name) })
+    const admitted = await manager.manage(name, {
+      mayIssue: () => this.#mayIssue(name),
+      mayRenew: (signal) => this.#mayRenew(name, signal),
+    })
     if (!admitted) return false
     try {
       await manager.ready(name, { signal })
@@ -74,6 +77,16 @@ export class OnDemandIssuance {
 
   close(): void {
     this.#policy.close()
+  }
+
+  /**
+   * Before each renewal the name is asked about again, through the same policy (and its answer
+   * cache), as certmagic does for on-demand certificates: a customer who left must not keep a
+   * certificate renewed for ever. The manager logs a denial once (its `renewal_declined` event).
+   */
+  async #mayRenew(name: string, signal: AbortSignal): Promise<RenewalConsent> {
+    const verdict = await this.#policy.check(name, signal)
+    return { allowed: verdict.allowed, reason: verdict.reason }
   }
 
   #mayIssue(name: string): boolean {

@@ -264,6 +264,8 @@ export class ManagedCertificates {
       })
     else if (e.type === 'expiring_soon')
       this.#o.logger.warn('certificate expiring soon', { name, notAfter: e.certificate.notAfter })
+    else if (e.type === 'renewal_declined')
+      this.#o.logger.warn('certificate renewal declined', { name, reason: e.reason })
     else
       this.#o.logger.info(`certificate ${type}`, {
         name,

@@ -10,7 +10,7 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
 } from 'node:http2'
-import { Server as NetServer } from 'node:net'
+import { Server as NetServer, type Socket } from 'node:net'
 import type { SecureContext } from 'node:tls'
 import { GatehouseError } from '../errors.js'
 import { Http01Responder } from '../issuance/http-01-responder.js'
@@ -24,6 +24,7 @@ import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
 import { TLS_PROFILE } from '../tls/tls-profile.js'
 import type { Gateway, GatewayLimits } from '../proxy/types.js'
 import { attachGateway, DEFAULT_GATEWAY_LIMITS, gatewayServerOptions } from './gateway-listeners.js'
+import { listeningIps, localIpName, startContextByLocalAddress } from './local-address-context.js'
 
 /** Pending loads one handshake waits for in turn (exact name, wildcard, one spare). */
 const PENDING_ROUNDS = 3
@@ -53,7 +54,8 @@ export interface HttpsServerOptions {
   cache: CertificateLookup
   /**
    * Served to clients that send no SNI (an IP address in the URL) and for names with no certificate,
-   * instead of failing the handshake. Default: none, so such handshakes fail.
+   * instead of failing the handshake. Default: none, so such handshakes fail. A certificate in
+   * `cache` for the local IP address a connection arrived on takes its place for that connection.
    */
   defaultCertificate?: { certificatePem: string; privateKeyPem: string }
   https?: ListenerOptions
@@ -118,6 +120,11 @@ export class HttpsServer {
   // between (test/integration/server.test.ts pins this order), so one slot is enough.
   #acmeTlsName: string | undefined
   #unsubscribeTicketKeys: (() => void) | undefined
+  #ticketKeys: Buffer | undefined
+  /** The ticket keys last set on each context a connection started with (see #startContext). */
+  readonly #keyedContexts = new WeakMap<SecureContext, Buffer>()
+  /** Raw `socket.localAddress` to its certificate name: a server has a handful of local addresses. */
+  readonly #localIps = new Map<string, string | undefined>()
   readonly #connections = new ConnectionTracker()
 
   constructor(options: HttpsServerOptions, app: RequestHandler | Gateway) {
@@ -159,9 +166,11 @@ export class HttpsServer {
     this.#https.on('unknownProtocol', (socket) => socket.destroy())
     this.#https.on('tlsClientError', () => {})
     this.#http = createHttpServer((req, res) => this.#handleHttp(req, res))
-    this.#unsubscribeTicketKeys = options.ticketKeys?.subscribe((keys) =>
-      this.#https.setTicketKeys(keys),
-    )
+    this.#unsubscribeTicketKeys = options.ticketKeys?.subscribe((keys) => {
+      this.#ticketKeys = keys
+      this.#https.setTicketKeys(keys)
+    })
+    startContextByLocalAddress(this.#https, (socket) => this.#startContext(socket))
     this.#connections.track(this.#https)
     this.#connections.track(this.#http)
   }
@@ -181,8 +190,10 @@ export class HttpsServer {
     const http = { host: '0.0.0.0', port: 80, ...this.#options.http }
     checkPort(https.port, 'https.port')
     checkPort(http.port, 'http.port')
-    if (https.port !== -1)
+    if (https.port !== -1) {
       this.#httpsPort = await listen(this.#https, https.host, https.port, 'HTTPS')
+      await this.#loadLocalIpCertificates()
+    }
     try {
       if (http.port !== -1) this.#httpPort = await listen(this.#http, http.host, http.port, 'HTTP')
     } catch (err) {
@@ -214,6 +225,7 @@ export class HttpsServer {
     const bound = port === -1 ? undefined : await listen(server, host, port, which.toUpperCase())
     if (which === 'https') this.#httpsPort = bound
     else this.#httpPort = bound
+    if (which === 'https' && bound !== undefined) await this.#loadLocalIpCertificates()
   }
 
   /** Stops at once: listeners closed, every connection and HTTP/2 session destroyed (use drain() first
@@ -223,6 +235,57 @@ export class HttpsServer {
     const closing = Promise.all([closeServer(this.#https), closeServer(this.#http)])
     this.#connections.destroyAll()
     await closing
+  }
+
+  /**
+   * The context a connection starts with (what a client without SNI gets): the certificate for the
+   * local IP address it arrived on, if one is served and loaded; else undefined, the default. Runs
+   * for every connection before its ClientHello is read, so it is memory only: one hash lookup.
+   */
+  #startContext(socket: Socket): SecureContext | undefined {
+    const raw = socket.localAddress
+    if (raw === undefined) return undefined
+    let ip = this.#localIps.get(raw)
+    if (ip === undefined && !this.#localIps.has(raw)) {
+      ip = localIpName(raw)
+      if (this.#localIps.size < 256) this.#localIps.set(raw, ip)
+    }
+    if (ip === undefined) return undefined
+    const cache = this.#options.cache
+    let context: SecureContext | undefined
+    try {
+      context = cache.contextFor(ip)
+    } catch {
+      return undefined // an entry that cannot be loaded: the default, as for an SNI name
+    }
+    if (context === undefined) {
+      // Not read yet (a folder file): this connection gets the default, later ones the file.
+      void cache.pendingFor?.(ip)
+      return undefined
+    }
+    // The first context holds the session tickets' keys (OpenSSL's session_ctx): give it the ring's.
+    const keys = this.#ticketKeys
+    if (keys !== undefined && this.#keyedContexts.get(context) !== keys) {
+      ;(context.context as { setTicketKeys(keys: Buffer): void }).setTicketKeys(keys)
+      this.#keyedContexts.set(context, keys)
+    }
+    return context
+  }
+
+  /**
+   * Reads the certificates for the addresses the HTTPS listener accepts on, if they are pending (a
+   * folder file), so that the first client without SNI gets its address's certificate already.
+   */
+  async #loadLocalIpCertificates(): Promise<void> {
+    const cache = this.#options.cache
+    const bound = this.#https.address()
+    if (bound === null || typeof bound === 'string') return
+    const loads: Promise<void>[] = []
+    for (const ip of listeningIps(bound.address)) {
+      const loading = cache.pendingFor?.(ip)
+      if (loading) loads.push(loading)
+    }
+    await Promise.all(loads)
   }
 
   #selectAlpn(servername: string | undefined, protocols: string[]): string | undefined {

@@ -2,48 +2,12 @@ import type { SecureContext } from 'node:tls'
 import { createProfileContext } from './tls-profile.js'
 import { GatehouseError } from '../errors.js'
 import { canonicalIp } from '../crypto/ip.js'
+import { normalizeEntry, normalizeNames, type CertEntry, type PendingEntry } from './cert-entry.js'
+import { ContextLru } from './context-lru.js'
 import { finishNameHash, nameHashStep, NameTable } from './name-table.js'
+import { addToSlot, best, removeFromSlot, type Slot } from './name-slots.js'
 
-/** Where a certificate came from, in the order issue 3 §2 looks sources up. */
-export type CertSource = 'file' | 'folder' | 'acme' | 'default' | 'local-ca' | 'self-signed'
-
-const SOURCES: ReadonlySet<string> = new Set<CertSource>([
-  'file',
-  'folder',
-  'acme',
-  'default',
-  'local-ca',
-  'self-signed',
-])
-
-/** One servable certificate: what the SNI index maps names to. */
-export interface CertEntry {
-  /** Unique key; `set` with an existing id replaces that entry. */
-  readonly id: string
-  /**
-   * The names it serves: DNS names, `*.parent` wildcards (one label, RFC 6125 §6.4.3) and IP
-   * addresses. Matched case-insensitively, trailing dot ignored, IPs in canonical form.
-   */
-  readonly names: readonly string[]
-  readonly notAfter: Date
-  /** The leaf first, then the intermediates; never the root. */
-  readonly certificatePem: string
-  readonly privateKeyPem: string
-  readonly source: CertSource
-}
-
-/**
- * A certificate known by its names only, loaded (read and checked) on first use: what lets a server
- * with 100k certificate files be ready without reading them. `load` resolves with the entry to serve
- * (its id must be this id) or undefined when the certificate cannot be served; the loader reports
- * why (a refused-file event). It is called at most once per `setPending`.
- */
-export interface PendingEntry {
-  readonly id: string
-  /** Same rules as {@link CertEntry.names}. */
-  readonly names: readonly string[]
-  readonly load: () => Promise<CertEntry | undefined>
-}
+export type { CertEntry, CertSource, PendingEntry } from './cert-entry.js'
 
 export interface CertificateCacheOptions {
   /**
@@ -60,9 +24,6 @@ export interface CertificateCacheOptions {
 
 /** Default for {@link CertificateCacheOptions.maxContexts}. */
 export const DEFAULT_MAX_CONTEXTS = 1000
-
-/** An index slot: one entry, or several sorted best first (latest notAfter, then newest set). */
-type Slot = CertEntry | CertEntry[]
 
 /** A pending entry in the index, with its load once started. */
 class Pending {
@@ -99,17 +60,11 @@ export class CertificateCache {
   readonly #pendingWildcard = new NameTable<Pending>()
   readonly #pending = new Map<string, Pending>()
   #onMiss: ((name: string) => void) | undefined
-  /** Keyed by entry id; Map iteration order is insertion order, so the first key is least recent. */
-  readonly #contexts = new Map<string, SecureContext>()
-  readonly #maxContexts: number
+  readonly #contexts: ContextLru
   readonly #createContext: (entry: CertEntry) => SecureContext
 
   constructor(options: CertificateCacheOptions = {}) {
-    const max = options.maxContexts ?? DEFAULT_MAX_CONTEXTS
-    if (!Number.isInteger(max) || max < 1) {
-      throw new RangeError(`maxContexts ${max} must be an integer >= 1`)
-    }
-    this.#maxContexts = max
+    this.#contexts = new ContextLru(options.maxContexts ?? DEFAULT_MAX_CONTEXTS)
     this.#createContext = options.createContext ?? createProfileContext
   }
 
@@ -326,12 +281,7 @@ export class CertificateCache {
     const entry = this.lookup(servername)
     if (entry === undefined) return undefined
     const cached = this.#contexts.get(entry.id)
-    if (cached !== undefined) {
-      // Re-insert to mark as most recently used.
-      this.#contexts.delete(entry.id)
-      this.#contexts.set(entry.id, cached)
-      return cached
-    }
+    if (cached !== undefined) return cached
     let context: SecureContext
     try {
       context = this.#createContext(entry)
@@ -343,113 +293,10 @@ export class CertificateCache {
       )
     }
     this.#contexts.set(entry.id, context)
-    if (this.#contexts.size > this.#maxContexts) {
-      const oldest = this.#contexts.keys().next()
-      if (oldest.done !== true) this.#contexts.delete(oldest.value)
-    }
     return context
   }
 }
 
-function best(slot: Slot): CertEntry | undefined {
-  return Array.isArray(slot) ? slot[0] : slot
-}
-
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39
-}
-
-function addToSlot(index: NameTable<Slot>, key: string, entry: CertEntry): void {
-  const slot = index.get(key)
-  if (slot === undefined) {
-    index.set(key, entry)
-    return
-  }
-  const list = Array.isArray(slot) ? slot : [slot]
-  // Best first: latest notAfter; on a tie the newcomer goes ahead of older entries.
-  const at = list.findIndex((e) => e.notAfter.getTime() <= entry.notAfter.getTime())
-  list.splice(at === -1 ? list.length : at, 0, entry)
-  index.set(key, list)
-}
-
-function removeFromSlot(index: NameTable<Slot>, key: string, entry: CertEntry): void {
-  const slot = index.get(key)
-  if (slot === undefined) return
-  if (!Array.isArray(slot)) {
-    if (slot === entry) index.delete(key)
-    return
-  }
-  const rest = slot.filter((e) => e !== entry)
-  if (rest.length === 0) index.delete(key)
-  else index.set(key, rest.length === 1 ? (rest[0] as CertEntry) : rest)
-}
-
-const DNS_NAME =
-  /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/
-
-/** Lower-cases names, strips a trailing dot, canonicalises IPs, and checks every field once. */
-function normalizeEntry(entry: CertEntry): CertEntry {
-  if (typeof entry !== 'object' || entry === null) {
-    throw new TypeError(`certificate entry ${String(entry)} must be an object`)
-  }
-  if (typeof entry.id !== 'string' || entry.id.length === 0) {
-    throw new TypeError(
-      `certificate entry id ${JSON.stringify(entry.id)} must be a non-empty string`,
-    )
-  }
-  if (!Array.isArray(entry.names) || entry.names.length === 0) {
-    throw new TypeError(`certificate entry ${entry.id} has no names; give at least one`)
-  }
-  if (!(entry.notAfter instanceof Date) || Number.isNaN(entry.notAfter.getTime())) {
-    throw new TypeError(
-      `certificate entry ${entry.id} notAfter ${String(entry.notAfter)} is not a valid Date`,
-    )
-  }
-  if (typeof entry.certificatePem !== 'string' || typeof entry.privateKeyPem !== 'string') {
-    throw new TypeError(
-      `certificate entry ${entry.id} needs certificatePem and privateKeyPem strings`,
-    )
-  }
-  if (!SOURCES.has(entry.source)) {
-    throw new TypeError(
-      `certificate entry ${entry.id} source ${JSON.stringify(entry.source)} is not one of ${[...SOURCES].join(', ')}`,
-    )
-  }
-  const names = normalizeNames(entry.names, entry.id)
-  // Built field by field: `Object.freeze({ ...entry })` measured 5x slower to read on the lookup
-  // path in V8 (Node 20) than a frozen literal.
-  return Object.freeze({
-    id: entry.id,
-    names: Object.freeze(names),
-    notAfter: entry.notAfter,
-    certificatePem: entry.certificatePem,
-    privateKeyPem: entry.privateKeyPem,
-    source: entry.source,
-  })
-}
-
-function normalizeNames(raw: unknown, id: string): string[] {
-  if (!Array.isArray(raw) || raw.length === 0) {
-    throw new TypeError(`certificate entry ${id} has no names; give at least one`)
-  }
-  const list: readonly unknown[] = raw
-  if (list.length === 1) return [normalizeName(list[0], id)]
-  return [...new Set(list.map((n) => normalizeName(n, id)))]
-}
-
-function normalizeName(raw: unknown, id: string): string {
-  if (typeof raw !== 'string') {
-    throw new TypeError(`certificate entry ${id} has a name ${String(raw)} that is not a string`)
-  }
-  // Only strings that could be addresses pay for the IP parser (100k names are set at start-up).
-  const ip =
-    raw.includes(':') || isDigit(raw.charCodeAt(raw.length - 1)) ? canonicalIp(raw) : undefined
-  if (ip !== undefined) return ip
-  const name = raw.toLowerCase().replace(/\.$/, '')
-  if (name.length > 253 || !DNS_NAME.test(name)) {
-    throw new TypeError(
-      `certificate entry ${id} name ${JSON.stringify(raw)} is not a DNS name, a *.parent wildcard or an IP address`,
-    )
-  }
-  return name
 }

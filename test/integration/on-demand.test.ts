@@ -12,6 +12,10 @@ import { createServer, type GatehouseServer } from '../../src/server/create-serv
 import { startAcmeFront, type AcmeFront } from '../helpers/acme-front.js'
 import { curl, type CurlResult } from '../helpers/curl.js'
 import { startPebble, type Pebble } from '../helpers/pebble.js'
+import { certId } from '../../src/acme/cert-id.js'
+import type { FolderEvent } from '../../src/manager/certificate-folder.js'
+import type { ManagerEvent } from '../../src/manager/manager-events.js'
+import { FakeClock } from '../../src/testing/fake-clock.js'
 
 // One Pebble (and its front, which counts newOrders) for the file; the tests run one after another
 // because each server binds the ports Pebble validates on.
@@ -37,7 +41,11 @@ interface Started {
   get: (name: string) => Promise<CurlResult>
 }
 
-async function start(t: TestContext, onDemand: OnDemandOptions): Promise<Started> {
+async function start(
+  t: TestContext,
+  onDemand: OnDemandOptions,
+  extra: { clock?: FakeClock; onEvent?: (e: ManagerEvent | FolderEvent) => void } = {},
+): Promise<Started> {
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-on-demand-'))
   t.after(() => rmSync(home, { recursive: true, force: true }))
   const lines: string[] = []
@@ -50,6 +58,7 @@ async function start(t: TestContext, onDemand: OnDemandOptions): Promise<Started
       http: { host: '127.0.0.1', port: pebble.httpPort },
       onDemand,
       logger: jsonLogger({ level: 'debug', write: (line) => lines.push(line) }),
+      ...extra,
     },
     app,
   )
@@ -92,6 +101,24 @@ function handshake(servername: string): Promise<string> {
         const san = socket.getPeerCertificate().subjectaltname ?? ''
         socket.end()
         resolve(san)
+      },
+    )
+    socket.setTimeout(15_000, () => socket.destroy(new Error('handshake timed out')))
+    socket.on('error', reject)
+  })
+}
+
+/** The certificate served for `servername`, as PEM. */
+function servedPem(servername: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      { host: '127.0.0.1', port: pebble.tlsPort, servername, rejectUnauthorized: false },
+      () => {
+        const der = socket.getPeerCertificate().raw
+        socket.end()
+        resolve(
+          `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`,
+        )
       },
     )
     socket.setTimeout(15_000, () => socket.destroy(new Error('handshake timed out')))
@@ -244,4 +271,75 @@ test('on demand: a local name allowed on demand gets a local-CA certificate', as
     ])
   assert.deepEqual(await get('feature.dev.localhost'), { code: 0, stdout: 'app /l' })
   assert.equal((await get('other.localhost')).code, 60, 'not allowed: the default certificate')
+})
+
+test('on demand: asked again before a renewal; allowed renews (one order, new serial), denied orders nothing and keeps serving', async (t) => {
+  let allow = true
+  let asked = 0
+  const askHttp = createHttpServer((_req, res: ServerResponse) => {
+    asked++
+    res.writeHead(allow ? 200 : 410).end()
+  })
+  await new Promise<void>((resolve) => askHttp.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    askHttp.closeAllConnections()
+    return new Promise<void>((resolve) => askHttp.close(() => resolve()))
+  })
+  const ask = `http://127.0.0.1:${(askHttp.address() as AddressInfo).port}/ask`
+  const clock = new FakeClock(Date.now())
+  const events: ManagerEvent[] = []
+  const { lines, get } = await start(
+    t,
+    { ask },
+    { clock, onEvent: (e) => void ('file' in e || events.push(e)) },
+  )
+  const name = 'renew.shop.example.org'
+  const orders = front.count('new-order')
+  assert.equal((await get(name)).code, 0)
+  assert.deepEqual([front.count('new-order') - orders, asked], [1, 1])
+
+  // Every loop on the fake clock asleep again: what "the server is idle" means here.
+  const sleepers = async (): Promise<number> => {
+    let last = -1
+    for (let i = 0; i < 100 && clock.pending !== last; i++) {
+      last = clock.pending
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    return last
+  }
+  const base = await sleepers()
+  /** Advances the clock an hour at a time (at most `hours`) until `done()`. */
+  const until = async (hours: number, done: () => boolean): Promise<void> => {
+    for (let h = 0; h < hours && !done(); h++) {
+      await clock.advance(3_600_000)
+      for (let i = 0; i < 1500 && clock.pending < base; i++)
+        await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+  const renewalDue = (pem: string): void => {
+    const now = clock.now()
+    front.setRenewalWindow(
+      { start: new Date(now - 2 * 86_400_000), end: new Date(now - 86_400_000) },
+      certId(pem),
+    )
+  }
+
+  const first = await servedPem(name)
+  renewalDue(first)
+  await until(14, () => events.some((e) => e.type === 'renewed'))
+  assert.equal(front.count('new-order') - orders, 2, 'allowed: renewed with one order')
+  const second = await servedPem(name)
+  assert.notEqual(certId(second), certId(first), 'a new serial is served')
+  assert.ok(asked >= 2, 'asked again before renewing')
+
+  allow = false
+  renewalDue(second)
+  await until(14, () => events.some((e) => e.type === 'renewal_declined'))
+  assert.equal(front.count('new-order') - orders, 2, 'denied: no new order')
+  assert.equal(events.filter((e) => e.type === 'renewal_declined').length, 1)
+  assert.equal(certId(await servedPem(name)), certId(second), 'still served until it expires')
+  const declined = parsed(lines).filter((l) => /renewal declined/.test(String(l['msg'])))
+  assert.equal(declined.length, 1, 'logged once')
+  assert.match(String(declined[0]?.['reason']), /410/)
+  for (const line of lines) assert.doesNotMatch(line, /PRIVATE KEY|BEGIN /)
 })
