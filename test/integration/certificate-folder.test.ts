@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -132,6 +132,26 @@ test('certificate folder: a replaced file is served without a restart; a bad rep
   await until('a removed file stops being served', () => cache.lookup('app.test') === undefined)
 })
 
+/** An HTTPS server on a free loopback port over the folder's cache, `localhost` by default; its port. */
+async function serveFolderCache(
+  t: TestContext,
+  cache: CertificateCache,
+  ca: LocalCa,
+): Promise<number> {
+  const server = new HttpsServer(
+    {
+      cache: new CertificateSources([cache]),
+      defaultCertificate: await issue(ca, ['localhost']),
+      https: { host: '127.0.0.1', port: 0 },
+      http: { port: -1 },
+    },
+    (_req, res) => res.end('ok'),
+  )
+  await server.listen()
+  t.after(() => server.close())
+  return server.httpsPort ?? 0
+}
+
 /** The certificate a TLS handshake with SNI `servername` gets: its SAN string. */
 function handshake(port: number, servername: string): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
@@ -161,18 +181,7 @@ test('certificate folder: read at the first handshake for a name; a bad file ref
   const folder = new CertificateFolder({ dir, cache, onEvent: (e) => events.push(e) })
   await folder.watch()
   t.after(() => folder.close())
-  const server = new HttpsServer(
-    {
-      cache: new CertificateSources([cache]),
-      defaultCertificate: await issue(ca, ['localhost']),
-      https: { host: '127.0.0.1', port: 0 },
-      http: { port: -1 },
-    },
-    (_req, res) => res.end('ok'),
-  )
-  await server.listen()
-  t.after(() => server.close())
-  const port = server.httpsPort ?? 0
+  const port = await serveFolderCache(t, cache, ca)
   assert.equal(events.length, 0, 'nothing read at start')
 
   assert.equal(await handshake(port, 'app.test'), 'DNS:app.test')
@@ -211,18 +220,7 @@ test('certificate folder: before the folder is listed, a handshake finds its pai
   // Never scanned: what a server sees while a listing of 100k files is still being indexed.
   const folder = new CertificateFolder({ dir, cache, onEvent: (e) => events.push(e) })
   t.after(() => folder.close())
-  const server = new HttpsServer(
-    {
-      cache: new CertificateSources([cache]),
-      defaultCertificate: await issue(ca, ['localhost']),
-      https: { host: '127.0.0.1', port: 0 },
-      http: { port: -1 },
-    },
-    (_req, res) => res.end('ok'),
-  )
-  await server.listen()
-  t.after(() => server.close())
-  const port = server.httpsPort ?? 0
+  const port = await serveFolderCache(t, cache, ca)
 
   assert.equal(await handshake(port, 'APP.test.'), 'DNS:app.test')
   assert.equal(
