@@ -104,7 +104,8 @@ function printHeader(s: Settings, tunnels: number, commit: string): void {
     const { soft, hard } = openFileLimits()
     lines.push(
       `WebSockets: ${tunnels}, not ${s.ws.count}: open files limited to ${soft} (hard ${hard}); ` +
-        'a proxy holds 2 per tunnel: raise `ulimit -Hn` (as root) for more',
+        'a proxy process holds 2 per tunnel: raise `ulimit -Hn` (as root), or measure a row with ' +
+        'workers (gatehouse-2w, nginx-2w)',
     )
   }
   for (const line of lines) console.log(`# ${line}`)
@@ -168,7 +169,8 @@ async function main(): Promise<number> {
   const pinned = reexecOnClientCore()
   if (pinned !== undefined) return pinned
   const s = proxySettings(process.argv.slice(2), CLIENT_CPU)
-  const tunnels = Math.min(s.ws.count, maxTunnels())
+  const wsRows = s.contenders.filter((c) => c.ws && s.ws.rows.includes(c.key))
+  const tunnels = Math.min(s.ws.count, Math.max(1, ...wsRows.map((c) => maxTunnels(c.processes))))
   const commit = gitCommit()
   printHeader(s, tunnels, commit)
   mkdirSync(s.dir, { recursive: true })
@@ -262,7 +264,9 @@ async function webSocketPhase(
     const samples: WebSocketSample[] = []
     for (let run = 1; run <= s.runs; run++) {
       try {
-        samples.push(await freshWebSocketRun(r.c, input, s, count))
+        // A one-process proxy cannot hold what two can: each row opens what its processes allow.
+        const rowCount = Math.min(count, maxTunnels(r.c.processes))
+        samples.push(await freshWebSocketRun(r.c, input, s, rowCount))
         const w = samples[samples.length - 1] as WebSocketSample
         const each = w.kibPerConnection.toFixed(1)
         console.log(

@@ -27,11 +27,14 @@ const UNLIMITED_REQUESTS = 100_000_000
 /** The origin's fixed body; the bench checks every proxy returns exactly this before measuring. */
 export const ORIGIN_BODY = 'hello from the origin\n'
 
-function nginxPrelude(work: string, connections: number): string {
+function nginxPrelude(work: string, connections: number, workers = 1): string {
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((t) => `${t}_temp_path ${join(work, `${t}-temp`)};`)
     .join(' ')
-  return `daemon off; master_process off; worker_processes 1;
+  // One worker runs without a master (one process to measure); more need the master to start them.
+  const processes =
+    workers === 1 ? 'master_process off; worker_processes 1;' : `worker_processes ${workers};`
+  return `daemon off; ${processes}
 pid ${join(work, 'nginx.pid')}; error_log ${join(work, 'error.log')} error;
 events { worker_connections ${connections}; }
 http { access_log off; ${temp}`
@@ -57,16 +60,19 @@ export function originNginxConfig(port: number, work: string, connections: numbe
  * (`keepalive_requests`, 1,000 by default in 1.22, HTTP/2 included since 1.19.7) so no load
  * generator connection is closed mid-run.
  */
-export function nginxProxyConfig(i: ProxyConfigInput): string {
+export function nginxProxyConfig(i: ProxyConfigInput, workers = 1): string {
   // A tunnel holds two connections; with only twice as many slots as tunnels nginx ran out while
   // opening 3,000 ("worker_connections are not enough, reusing connections") and reset handshakes.
   // Slots are cheap (~0.5 KiB each, touched only when used), so leave ample room.
-  return `${nginxPrelude(i.work, 4 * i.maxConnections + 1024)}
+  // Several workers: `reuseport` lets the kernel spread connections evenly (each has its own
+  // open-file limit, the reason to run more than one in the WebSocket phase).
+  const reuse = workers > 1 ? ' reuseport' : ''
+  return `${nginxPrelude(i.work, 4 * i.maxConnections + 1024, workers)}
   map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   upstream origin { server 127.0.0.1:${i.originPort}; keepalive 64;
     keepalive_requests ${UNLIMITED_REQUESTS}; }
   upstream wsup { server 127.0.0.1:${i.wsPort}; }
-  server { listen 127.0.0.1:${i.port} ssl http2 default_server; server_name localhost;
+  server { listen 127.0.0.1:${i.port} ssl http2 default_server${reuse}; server_name localhost;
     ssl_certificate ${i.cert.crt}; ssl_certificate_key ${i.cert.key}; ssl_protocols TLSv1.3;
     keepalive_requests ${UNLIMITED_REQUESTS};
     location / { proxy_pass http://origin; proxy_http_version 1.1;

@@ -20,6 +20,11 @@ export interface ProxyContender {
   ws: boolean
   /** Measured in the HTTP/1.1 and latency phases (false for a variant that only adds an h2 row). */
   h1: boolean
+  /**
+   * Processes that share the connections (workers); default 1. Each process has its own open-file
+   * limit, so a proxy of two can hold twice the tunnels of one.
+   */
+  processes?: number
   command(input: ProxyConfigInput): [string, string[], Record<string, string>]
 }
 
@@ -70,9 +75,81 @@ function gatehouse(key: string, label: string, accessLog: boolean): ProxyContend
   }
 }
 
+/**
+ * `gatehouse serve --workers N` from a gatehouse.toml: the product path, node:cluster workers
+ * sharing the listening port. In the WebSocket phase only (`h1` off: the other phases measure one
+ * core, and a second process would only add scheduling).
+ */
+function gatehouseWorkers(workers: number): ProxyContender {
+  return {
+    key: `gatehouse-${workers}w`,
+    label: `Gatehouse \`serve --workers ${workers}\` (no access log)`,
+    h2: false,
+    ws: true,
+    h1: false,
+    processes: workers,
+    command: (i) => {
+      const file = join(i.work, 'gatehouse.toml')
+      writeFileSync(file, gatehouseToml(i, workers))
+      // build/bench/lib → the repository's bin/
+      const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'gatehouse.js')
+      return [
+        process.execPath,
+        [bin, 'serve', '--config', file],
+        { GATEHOUSE_HOME: join(i.work, 'home') },
+      ]
+    },
+  }
+}
+
+function gatehouseToml(i: ProxyConfigInput, workers: number): string {
+  return [
+    `home = ${JSON.stringify(join(i.work, 'home'))}`,
+    '[https]',
+    'host = "127.0.0.1"',
+    `port = ${i.port}`,
+    '[http]',
+    'port = -1',
+    '[tls]',
+    'cert_lookup = false',
+    '[[tls.files]]',
+    `cert = ${JSON.stringify(i.cert.crt)}`,
+    `key = ${JSON.stringify(i.cert.key)}`,
+    '[server]',
+    `workers = ${workers}`,
+    '[log]',
+    'access_log = "off"',
+    'level = "warn"',
+    '[[site]]',
+    'hosts = ["localhost"]',
+    '[[site.route]]',
+    'path = "/ws"',
+    `proxy = "127.0.0.1:${i.wsPort}"`,
+    'websocket_idle_timeout = "1d"',
+    '[[site.route]]',
+    'path = "/"',
+    `proxy = "127.0.0.1:${i.originPort}"`,
+    '',
+  ].join('\n')
+}
+
 export const PROXY_CONTENDERS: readonly ProxyContender[] = [
   gatehouse('gatehouse', 'Gatehouse (routes, header rules, JSON access log to a file)', true),
   gatehouse('gatehouse-lean', 'Gatehouse (routes only, no access log)', false),
+  gatehouseWorkers(2),
+  {
+    key: 'nginx-2w',
+    label: 'nginx (2 workers)',
+    h2: false,
+    ws: true,
+    h1: false,
+    processes: 2,
+    command: (i) => {
+      const file = join(i.work, 'nginx.conf')
+      writeFileSync(file, nginxProxyConfig(i, 2))
+      return ['nginx', ['-p', i.work, '-e', join(i.work, 'error.log'), '-c', file], {}]
+    },
+  },
   {
     key: 'nginx',
     label: 'nginx (1 worker)',

@@ -16,7 +16,18 @@ test('defaults: 3 runs of 10 s, every row and phase, 10,000 WebSockets for Gateh
   assert.deepEqual(s.latency, { rate: 1000, durationMs: 10_000, warmupMs: 500 })
   assert.deepEqual(s.ws, { count: 10_000, holdMs: 10_000, rows: ['gatehouse', 'nginx'] })
   assert.deepEqual(s.phases, ['h1', 'h2', 'latency', 'ws'])
-  assert.equal(s.contenders.length, PROXY_CONTENDERS.length)
+  // The worker rows (WebSocket phase only) run when asked for by name.
+  assert.deepEqual(
+    s.contenders.map((c) => c.key),
+    PROXY_CONTENDERS.filter((c) => !c.key.endsWith('-2w')).map((c) => c.key),
+  )
+  assert.deepEqual(
+    proxySettings(
+      ['--only', 'gatehouse-2w,nginx-2w', '--ws-rows', 'gatehouse-2w'],
+      '1',
+    ).contenders.map((c) => c.processes),
+    [2, 2],
+  )
 })
 
 test('--quick: one short run per row, a few hundred WebSockets; explicit values still win', () => {

@@ -9,6 +9,10 @@ import { PROXY_CONTENDERS, type ProxyContender } from './proxy-contenders.js'
 import type { LatencyShape, LoadShape } from './proxy-phases.js'
 
 const DEFAULT_WS_ROWS = ['gatehouse', 'nginx']
+/** Every row but the multi-process ones, which only the WebSocket phase needs (see `processes`). */
+const DEFAULT_ONLY = PROXY_CONTENDERS.filter((c) => (c.processes ?? 1) === 1)
+  .map((c) => c.key)
+  .join(',')
 
 export const PHASES = ['h1', 'h2', 'latency', 'ws'] as const
 export type Phase = (typeof PHASES)[number]
@@ -43,7 +47,7 @@ export function proxySettings(args: string[], clientCpu: string): Settings {
       ws: { type: 'string' },
       'ws-hold': { type: 'string' },
       'ws-rows': { type: 'string' },
-      only: { type: 'string', default: PROXY_CONTENDERS.map((c) => c.key).join(',') },
+      only: { type: 'string', default: DEFAULT_ONLY },
       phases: { type: 'string', default: PHASES.join(',') },
       dir: { type: 'string', default: join(tmpdir(), 'gatehouse-bench-proxy') },
     },

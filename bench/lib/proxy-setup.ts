@@ -51,12 +51,13 @@ export function openFileLimits(): { soft: number; hard: number } {
 }
 
 /**
- * Most tunnels the WebSocket phase can open: a proxy holds two descriptors per tunnel and runs with
- * its soft limit raised to the hard one (see spawnPinned); this process holds one per client.
+ * Most tunnels the WebSocket phase can open through a proxy of `processes` processes: each holds two
+ * descriptors per tunnel it carries and runs with its soft limit raised to the hard one (see
+ * spawnPinned); this process holds one per client.
  */
-export function maxTunnels(): number {
+export function maxTunnels(processes = 1): number {
   const { soft, hard } = openFileLimits()
-  return Math.min(Math.floor((hard - FD_MARGIN) / 2), soft - FD_MARGIN)
+  return Math.min(processes * Math.floor((hard - FD_MARGIN) / 2), soft - FD_MARGIN)
 }
 
 export interface Upstreams {
