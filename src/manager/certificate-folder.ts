@@ -1,13 +1,14 @@
 import { watch, type FSWatcher } from 'node:fs'
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { systemClock, type Clock } from '../clock.js'
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { CertEntry, CertificateCache } from '../tls/certificate-cache.js'
 import type { Logger } from '../logger.js'
 import { logFileEvent } from './log-events.js'
-import { pairSignature, subjectAltNames } from './pair-files.js'
+import { DEFAULT_STEM, idOf, nameOf, readFolderPair, signatureOf } from './folder-pair.js'
+
+export { DEFAULT_STEM, nameOf } from './folder-pair.js'
 
 /** What happened to a file pair in the certificate folder. */
 export type FolderEvent =
@@ -29,9 +30,6 @@ export interface CertificateFolderOptions {
 
 /** A folder modified less than this before it was listed is listed again at the next scan. */
 const RACY_MTIME_MS = 2000
-
-/** The file stem for `default.crt`: the certificate served when nothing else matches. */
-export const DEFAULT_STEM = 'default'
 
 /**
  * One indexed pair. `pending`: known by its file name only, read at first use. `loaded`/`refused`:
@@ -226,7 +224,7 @@ export class CertificateFolder {
   async #firstUse(stem: string): Promise<CertEntry | undefined> {
     const pair = this.#pairs.get(stem)
     if (pair === undefined || pair.state !== 'pending') return pair?.entry
-    const read = await this.#read(stem)
+    const read = await readFolderPair(this.#options.dir, stem, this.#clock.now())
     if (this.#pairs.get(stem) !== pair) return undefined // removed meanwhile
     if (read === undefined) {
       // A half is missing (or never existed: see #indexEarly); a later listing indexes it again.
@@ -259,7 +257,7 @@ export class CertificateFolder {
   async #recheck(stem: string, pair: Pair): Promise<void> {
     const signature = await signatureOf(this.#file(stem, 'crt'), this.#file(stem, 'key'))
     if (signature === undefined || signature === pair.signature) return
-    const read = await this.#read(stem)
+    const read = await readFolderPair(this.#options.dir, stem, this.#clock.now())
     if (this.#pairs.get(stem) !== pair || read === undefined) return
     pair.signature = read.signature
     const certFile = this.#file(stem, 'crt')
@@ -279,63 +277,6 @@ export class CertificateFolder {
     })
   }
 
-  /**
-   * Reads and checks a pair. Undefined when a half is missing (being written: the next scan sees it
-   * whole); otherwise the entry or the reason it is refused, with the signature read.
-   */
-  async #read(
-    stem: string,
-  ): Promise<
-    { signature: string; entry: CertEntry } | { signature: string; reason: string } | undefined
-  > {
-    const certFile = this.#file(stem, 'crt')
-    const keyFile = this.#file(stem, 'key')
-    const signature = await signatureOf(certFile, keyFile)
-    if (signature === undefined) return undefined
-    try {
-      const [certificatePem, privateKeyPem] = await Promise.all([
-        readFile(certFile, 'utf8'),
-        readFile(keyFile, 'utf8'),
-      ])
-      return { signature, entry: this.#validate(stem, nameOf(stem), certificatePem, privateKeyPem) }
-    } catch (err) {
-      return { signature, reason: message(err) }
-    }
-  }
-
-  // Node's own X509Certificate parses in about a tenth of the time of @peculiar/x509 (measured on
-  // 10k pairs: 3.5 ms → see BENCHMARKS.md), which is what start-up with many files costs.
-  #validate(stem: string, name: string, certificatePem: string, privateKeyPem: string): CertEntry {
-    let cert: X509Certificate
-    try {
-      cert = new X509Certificate(certificatePem)
-    } catch (err) {
-      throw new Error(`${stem}.crt holds no readable PEM certificate (${(err as Error).message})`)
-    }
-    let key: KeyObject
-    try {
-      key = createPrivateKey(privateKeyPem)
-    } catch (err) {
-      throw new Error(`${stem}.key holds no readable PEM private key (${(err as Error).message})`)
-    }
-    if (!cert.checkPrivateKey(key)) throw new Error(`${stem}.key is not the key of ${stem}.crt`)
-    const notAfter = new Date(cert.validTo)
-    if (notAfter.getTime() <= this.#clock.now())
-      throw new Error(`expired on ${notAfter.toISOString()}`)
-    const sans = subjectAltNames(cert)
-    if (stem !== DEFAULT_STEM && !covers(cert, sans, name)) {
-      throw new Error(`does not cover ${name} (it names ${sans.join(', ') || 'nothing'})`)
-    }
-    return {
-      id: idOf(stem),
-      names: stem === DEFAULT_STEM ? sans : [name],
-      notAfter,
-      certificatePem,
-      privateKeyPem,
-      source: stem === DEFAULT_STEM ? 'default' : 'folder',
-    }
-  }
-
   #file(stem: string, ext: 'crt' | 'key'): string {
     return join(this.#options.dir, `${stem}.${ext}`)
   }
@@ -346,20 +287,8 @@ export class CertificateFolder {
   }
 }
 
-/** `_wildcard.example.com` → `*.example.com`; other stems are the name itself. */
-export function nameOf(stem: string): string {
-  return stem.startsWith('_wildcard.') ? `*.${stem.slice('_wildcard.'.length)}` : stem.toLowerCase()
-}
-
-const ID_PREFIX = 'folder:'
-
 /** Stems indexed between two yields to the event loop. */
 const INDEX_SLICE = 4096
-
-/** The cache id of a folder pair. */
-function idOf(stem: string): string {
-  return ID_PREFIX + stem
-}
 
 /** Stems with both a `.crt` and a `.key`, sorted (so the first of two files for one name wins). */
 async function listPairs(dir: string): Promise<Set<string>> {
@@ -378,25 +307,6 @@ async function listPairs(dir: string): Promise<Set<string>> {
   )
 }
 
-/** mtimes and sizes of both files, or undefined when one is missing. */
-async function signatureOf(certFile: string, keyFile: string): Promise<string | undefined> {
-  try {
-    return await pairSignature(certFile, keyFile)
-  } catch {
-    return undefined
-  }
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
-}
-
-/** RFC 6125 matching by Node (`checkHost`/`checkIP`); a `*.parent` file name must be in the SANs as is. */
-function covers(cert: X509Certificate, sans: readonly string[], name: string): boolean {
-  if (name.startsWith('*.')) return sans.includes(name)
-  if (isIP(name)) return cert.checkIP(name) !== undefined
-  return (
-    cert.checkHost(name, { subject: 'never', wildcards: true, singleLabelSubdomains: false }) !==
-    undefined
-  )
 }
