@@ -94,6 +94,10 @@ export class FrontGateway implements Gateway {
     return this.#inner.close()
   }
 
+  closeTunnels(): Promise<void> {
+    return this.#inner.closeTunnels?.() ?? Promise.resolve()
+  }
+
   #isHealth(url: string | undefined, method: string | undefined): boolean {
     if (method !== 'GET' && method !== 'HEAD') return false
     if (url === undefined) return false

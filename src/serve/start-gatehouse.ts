@@ -185,7 +185,12 @@ export async function startGatehouse(
     },
     async drain(timeoutMs = current.server.drainTimeoutMs) {
       logger.info('draining', { inFlight: front.inFlight, timeoutMs })
-      const finished = await server.drain(timeoutMs, () => front.inFlight > 0)
+      let tunnelsOpen = true
+      // server.drain stops accepting before it returns its promise; then every WebSocket tunnel is
+      // closed going away (1001 to both sides), waited for within the same bound as requests.
+      const draining = server.drain(timeoutMs, () => front.inFlight > 0 || tunnelsOpen)
+      void front.closeTunnels().then(() => (tunnelsOpen = false))
+      const finished = await draining
       if (!finished) logger.warn('drain timed out; closed the remaining connections', { timeoutMs })
       await close()
       return finished
