@@ -13,6 +13,7 @@ const CASES: [string, string][] = [
   ['/a/.../b', '/a/.../b'],
   ['/a/..b/c', '/a/..b/c'],
   ['/a/b../c', '/a/b../c'],
+  ['/a./b.', '/a./b.'],
   ['/a%20b/c', '/a%20b/c'],
   ['/trailing/', '/trailing/'],
   // RFC 3986 §5.2.4 dot-segment removal.

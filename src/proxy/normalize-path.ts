@@ -43,15 +43,19 @@ export function isPathRefusal(r: string | PathRefusal): r is PathRefusal {
 }
 
 /**
- * The hot path: a path with no `.`, `%`, `\`, `#` and no `//` has nothing to normalise (most API
- * paths). Anything else takes the full pass below.
+ * The hot path: most paths (`/api/v1/users`, `/static/app.3f2a.js`) have nothing to normalise. A
+ * dot-segment starts with `.` right after `/` or holds `%2e`; an ambiguous segment needs `%`, `\`
+ * or `;`. Paths with none of those, no `#` and no `//` are returned as they are.
  */
 function isPlain(path: string): boolean {
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i)
-    if (c === 0x2e /* . */ || c === 0x25 /* % */ || c === 0x5c /* \ */ || c === 0x23 /* # */)
+    if (c === 0x25 /* % */ || c === 0x5c /* \ */ || c === 0x23 /* # */ || c === 0x3b /* ; */)
       return false
-    if (c === 0x2f /* / */ && path.charCodeAt(i + 1) === 0x2f) return false
+    if (c === 0x2f /* / */) {
+      const next = path.charCodeAt(i + 1)
+      if (next === 0x2f /* / */ || next === 0x2e /* . */) return false
+    }
   }
   return true
 }
