@@ -244,7 +244,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     type: urlPath,
     default: () => '/.gatehouse/health',
     defaultText: '`/.gatehouse/health`',
-    help: 'health endpoint answered on every site',
+    help: 'health endpoint answered on every site, over HTTPS and plain HTTP',
     target: 'server.healthPath',
   },
   ...timeouts(),
@@ -271,7 +271,12 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
 
 function timeouts(): Setting[] {
   const rows: [string, string, string, string][] = [
-    ['drain_timeout', '30s', 'SIGTERM: in-flight requests get this long', 'server.drainTimeoutMs'],
+    [
+      'drain_timeout',
+      '30s',
+      'SIGTERM: in-flight requests and WebSocket closes get this long',
+      'server.drainTimeoutMs',
+    ],
     ['handshake_timeout', '10s', 'TLS handshake bound', 'server.limits.handshakeTimeoutMs'],
     [
       'header_timeout',

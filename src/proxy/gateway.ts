@@ -159,6 +159,12 @@ class ProxyGateway implements Gateway {
     for (const [key, state] of old) if (!built.routes.has(key)) void closeRouteState(state)
   }
 
+  async closeTunnels(): Promise<void> {
+    const tunnels = [...this.#routes.values()].flatMap((s) => (s.proxy ? [...s.proxy.tunnels] : []))
+    for (const tunnel of tunnels) tunnel.close()
+    await Promise.all(tunnels.map((tunnel) => tunnel.closed))
+  }
+
   async close(): Promise<void> {
     const states = [...this.#routes.values()]
     this.#routes = new Map()

@@ -29,7 +29,10 @@ export interface ProxyRouteState {
 /** The parsed request, whichever protocol it came on. */
 export interface ForwardedRequest {
   method: string
-  /** Origin-form path and query. */
+  /**
+   * Origin-form path and query, normalised: the upstream gets the path routing matched, never one
+   * with dot-segments left for it to resolve (see normalize-path.ts for the choice).
+   */
   path: string
   /** Flat field list as received (HTTP/2 pseudo-headers are skipped when forwarding). */
   rawHeaders: readonly string[]

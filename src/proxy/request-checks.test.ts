@@ -53,6 +53,10 @@ describe('checkHttp1Request', () => {
       '501 close',
     ],
     ['TE identity', '/', [...H, 'Transfer-Encoding', 'identity'], 'app.test', '501 close'],
+    ['dot-segments removed', '/a/../b/./c?x=..', H, 'app.test', 'ok app.test /b/c?x=..'],
+    ['absolute-form normalised', 'http://app.test//a/%2e%2e/b', H, 'app.test', 'ok app.test /b'],
+    ['above the root (keeps the connection)', '/a/../..', H, 'app.test', '400'],
+    ['ambiguous segment', '/a/..;/b', H, 'app.test', '400'],
   ]
   for (const [name, url, raw, sni, expected] of cases) {
     test(`${name} → ${expected}`, () =>
@@ -85,6 +89,8 @@ describe('checkHttp2Request', () => {
     ['none', [undefined, undefined, '/', 'app.test'], '400 close'],
     ['SNI differs', ['evil.test', undefined, '/', 'app.test'], '421'],
     ['path not origin-form', ['app.test', undefined, 'x', 'app.test'], '400 close'],
+    ['path normalised', ['app.test', undefined, '/p/%2E%2E/q?a', 'app.test'], 'ok app.test /q?a'],
+    ['path above the root', ['app.test', undefined, '/%2e%2e/etc', 'app.test'], '400'],
   ]
   for (const [name, args, expected] of cases) {
     test(`${name} → ${expected}`, () => assert.equal(outcome(checkHttp2Request(...args)), expected))

@@ -6,6 +6,7 @@
  * obs-fold, bad chunk sizes, Content-Length with Transfer-Encoding and differing Content-Lengths;
  * test/integration/proxy-smuggling.test.ts pins each case. What it lets through is checked here.
  */
+import { isPathRefusal, normalizeTarget } from './normalize-path.js'
 import { normalizeHost } from './router.js'
 
 export interface Refusal {
@@ -20,7 +21,10 @@ export interface CheckedRequest {
   host: string
   /** The Host value as sent (port included), for X-Forwarded-Host and the upstream Host. */
   rawHost: string
-  /** Origin-form path and query to send upstream. */
+  /**
+   * Origin-form path and query, normalised (see normalize-path.ts): what routing matches and what
+   * is sent upstream.
+   */
   path: string
 }
 
@@ -67,7 +71,10 @@ export function checkHttp1Request(
     return refuse(400, 'request-target host differs from Host')
   const misdirected = checkSni(host, sni)
   if (misdirected) return misdirected
-  return { host, rawHost: hostValue as string, path: target.path }
+  const path = normalizeTarget(target.path)
+  // The framing is sound: the connection may serve the next request.
+  if (isPathRefusal(path)) return refuse(400, path.refused, false)
+  return { host, rawHost: hostValue as string, path }
 }
 
 /** HTTP/2: `authority` is `:authority`, `hostHeader` a Host field if the client sent one as well. */
@@ -86,7 +93,9 @@ export function checkHttp2Request(
   if (path === undefined || path.charCodeAt(0) !== 0x2f /* / */) return refuse(400, 'bad :path')
   const misdirected = checkSni(host, sni)
   if (misdirected) return misdirected
-  return { host, rawHost: rawHost as string, path }
+  const normal = normalizeTarget(path)
+  if (isPathRefusal(normal)) return refuse(400, normal.refused, false)
+  return { host, rawHost: rawHost as string, path: normal }
 }
 
 /**

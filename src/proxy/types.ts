@@ -136,4 +136,10 @@ export interface Gateway {
   update(sites: SiteOptions[]): void
   /** Stop health checks and close upstream pools; open tunnels are closed. */
   close(): Promise<void>
+  /**
+   * Close every open WebSocket tunnel as a server going away: a 1001 close frame to both sides after
+   * the frame each is receiving, then FIN; resolves once all are closed (each within a few seconds).
+   * A drain calls it once the listeners stop accepting. Optional: a gateway without tunnels has none.
+   */
+  closeTunnels?(): Promise<void>
 }

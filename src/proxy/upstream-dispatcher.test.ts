@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer as createNetServer, type Socket } from 'node:net'
+import { connect, createServer as createNetServer, type Socket } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import type { TLSSocket } from 'node:tls'
 import {
@@ -193,4 +194,70 @@ test('isConnectFailure reads codes and cause chains, and nothing else', () => {
     ],
   ]
   for (const [err, want] of table) assert.equal(isConnectFailure(err), want, String(err))
+})
+
+/**
+ * A port whose TCP connects hang, as behind a firewall that drops SYNs: a child process listens
+ * with a backlog of 1 and then blocks its event loop, so it never accepts; once a few connections
+ * fill its accept queue, the kernel drops further SYNs. Loopback only, no privileges needed.
+ */
+async function blackhole(t: TestContext): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const s = require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+        process.stdout.write(s.address().port + '\\n')
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
+      })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  t.after(() => child.kill('SIGKILL'))
+  const port = Number(
+    await new Promise<string>((resolve) =>
+      child.stdout.once('data', (d: Buffer) => resolve(String(d))),
+    ),
+  )
+  for (let i = 0; i < 4; i++) {
+    const filler = connect(port, '127.0.0.1')
+    filler.on('error', () => {})
+    t.after(() => filler.destroy())
+  }
+  // Bounded wait until a new connect no longer completes.
+  for (let i = 0; i < 50; i++) {
+    const probe = connect(port, '127.0.0.1')
+    probe.on('error', () => {})
+    const connected = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 200)
+      probe.once('connect', () => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+    probe.destroy()
+    if (!connected) return port
+  }
+  throw new Error(`port ${port} kept accepting connections`)
+}
+
+test('connect timeout fires on time (native timer; undici alone fired ~1 s late for 100-500 ms)', async (t) => {
+  const port = await blackhole(t)
+  for (const ms of [100, 250]) {
+    const started = performance.now()
+    const err = await failure(get(only(t, `http://127.0.0.1:${port}`, { connectTimeoutMs: ms })))
+    const elapsed = performance.now() - started
+    assert.equal((err as { code?: string }).code, 'UND_ERR_CONNECT_TIMEOUT', String(err))
+    assert.match(
+      String((err as Error).message),
+      new RegExp(`127\\.0\\.0\\.1:${port}, timeout: ${ms}ms`),
+    )
+    assert.ok(isConnectFailure(err))
+    // undici's own timer needs two ticks of its ~0.5 s wheel: never before ~500 ms (at ~1 000 ms
+    // when its wheel is idle). 350 ms of slack for a loaded machine still tells the two apart.
+    assert.ok(
+      elapsed >= ms - 5 && elapsed < ms + 350,
+      `${ms} ms timeout fired after ${Math.round(elapsed)} ms`,
+    )
+  }
 })

@@ -361,7 +361,7 @@ test('a keep-alive socket timeout set by the HTTP server does not apply to a tun
   assert.equal(await messages.text(), 'still here')
 })
 
-test('the close handle ends the tunnel, and closed settles', async (t) => {
+test('the close handle ends the tunnel going away (1001), and closed settles', async (t) => {
   const up = await echoUpstream(t)
   const proxy = await tunnelProxy(t, upstreamFor(t, `http://127.0.0.1:${up.port}`))
   const { ws, messages } = await open(proxy.url)
@@ -370,7 +370,7 @@ test('the close handle ends the tunnel, and closed settles', async (t) => {
   const handle = proxy.handles[0] as TunnelHandle
   const closing = closeOf(ws)
   handle.close()
-  assert.equal(await closing, 1006)
+  assert.equal(await closing, 1001)
   await handle.closed
   handle.close() // twice is harmless
 })

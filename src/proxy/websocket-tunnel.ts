@@ -14,7 +14,13 @@ import {
 import { bodyTracker, responseFraming, type BodyTracker } from './response-body.js'
 import type { ProxyRoute } from './types.js'
 import type { Upstream } from './upstream-group.js'
-import { connectUpstream, describeSocketError, endGracefully } from './tunnel-sockets.js'
+import {
+  connectUpstream,
+  describeSocketError,
+  endAtFrameEnd,
+  endGracefully,
+} from './tunnel-sockets.js'
+import { closeFrame, FrameBoundaries, GOING_AWAY } from './websocket-frames.js'
 
 export interface TunnelTarget {
   upstream: Upstream
@@ -39,7 +45,12 @@ export interface TunnelOptions {
 }
 
 export interface TunnelHandle {
-  /** Closes both connections at once (reload of a changed route, shutdown). */
+  /**
+   * Closes the tunnel as a server going away (reload of a changed route, shutdown): an open
+   * WebSocket gets a 1001 close frame on both sides, each at the end of the frame in progress, then
+   * FIN; a tunnel still waiting for the upstream's answer gets 503. Both connections are dropped
+   * if not closed within {@link GOING_AWAY_MS}.
+   */
   close(): void
   /** Settles when both connections are closed. Never rejects. */
   readonly closed: Promise<void>
@@ -47,6 +58,12 @@ export interface TunnelHandle {
 
 /** The longest delay a Node timer accepts; longer ones fire after 1 ms with a warning. */
 const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * How long a going-away close may take (frames in progress finished, close frames sent, peers
+ * closing their sides) before both connections are dropped.
+ */
+export const GOING_AWAY_MS = 3_000
 
 /**
  * Forward an HTTP/1.1 Upgrade (RFC 6455 §4, RFC 9110 §7.8): open a connection to the upstream (TLS for
@@ -67,7 +84,7 @@ export function proxyWebSocket(
   return tunnel
 }
 
-type Phase = 'connecting' | 'awaiting' | 'relaying' | 'open' | 'done'
+type Phase = 'connecting' | 'awaiting' | 'relaying' | 'open' | 'closing' | 'done'
 
 class WebSocketTunnel implements TunnelHandle {
   readonly closed: Promise<void>
@@ -84,6 +101,11 @@ class WebSocketTunnel implements TunnelHandle {
   #body: BodyTracker | undefined
   #openSockets = 0
   #resolveClosed: () => void = () => {}
+  // Frame ends of each direction, followed from the first byte, for a going-away close.
+  readonly #toClient = new FrameBoundaries()
+  readonly #toUpstream = new FrameBoundaries()
+  readonly #watchDown = (chunk: Buffer): void => void this.#toClient.feed(chunk)
+  readonly #watchUp = (chunk: Buffer): void => void this.#toUpstream.feed(chunk)
 
   constructor(client: Duplex, target: TunnelTarget, options: TunnelOptions, method: string) {
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
@@ -108,11 +130,44 @@ class WebSocketTunnel implements TunnelHandle {
     } catch (err) {
       return this.#fail(500, `cannot forward the upgrade: ${message(err)}`)
     }
+    this.#toUpstream.feed(head)
     this.#connect(Buffer.concat([request, head]))
   }
 
   close(): void {
-    this.#destroy()
+    if (this.#phase === 'connecting' || this.#phase === 'awaiting')
+      return this.#fail(503, 'the server is going away; try again')
+    if (this.#phase === 'open') return this.#goAway()
+    if (this.#phase !== 'closing') this.#destroy()
+  }
+
+  /**
+   * RFC 6455 §7.1.2, §7.4.1: each side gets a close frame with 1001 (going away) after the frame it
+   * is receiving, unmasked to the client and masked to the upstream (we are its client, §5.3); what
+   * either sends after that (its own close frame) is read and dropped while it closes.
+   */
+  #goAway(): void {
+    this.#phase = 'closing'
+    const client = this.#client
+    const upstream = this.#upstream as Socket
+    const reason = 'going away'
+    endAtFrameEnd(
+      upstream,
+      client,
+      this.#toClient,
+      this.#watchDown,
+      closeFrame(GOING_AWAY, reason, false),
+    )
+    endAtFrameEnd(
+      client,
+      upstream,
+      this.#toUpstream,
+      this.#watchUp,
+      closeFrame(GOING_AWAY, reason, true),
+    )
+    const timer = setTimeout(() => this.#destroy(), GOING_AWAY_MS)
+    timer.unref()
+    void this.closed.then(() => clearTimeout(timer))
   }
 
   #requestHeaders(): Record<string, string | string[]> {
@@ -192,6 +247,9 @@ class WebSocketTunnel implements TunnelHandle {
     upstream.removeAllListeners('end')
     client.write(serialize101Head(head))
     if (rest.length > 0) client.write(rest)
+    this.#toClient.feed(rest)
+    upstream.on('data', this.#watchDown)
+    client.on('data', this.#watchUp)
     this.#setIdleTimeout(upstream)
     if (client instanceof Socket) this.#setIdleTimeout(client)
     // pipe() ends the destination when its source ends: a half-close travels through the tunnel, and
@@ -258,6 +316,8 @@ class WebSocketTunnel implements TunnelHandle {
    * after an error, or before the tunnel opened, the other side is dropped at once.
    */
   #onClose(other: Duplex | undefined, hadError: boolean): void {
+    // Going away: the other side is finishing its own close, bounded by GOING_AWAY_MS.
+    if (this.#phase === 'closing' && !hadError) return
     if (this.#phase === 'open' && !hadError && other !== undefined) {
       this.#phase = 'done'
       return endGracefully(other)
@@ -275,9 +335,7 @@ class WebSocketTunnel implements TunnelHandle {
 
   /** Before any answer reached the client: tell it why, in a minimal response, and close. */
   #fail(status: number, text: string): void {
-    if (this.#phase === 'open' || this.#phase === 'relaying' || this.#phase === 'done') {
-      return this.#destroy()
-    }
+    if (this.#phase !== 'connecting' && this.#phase !== 'awaiting') return this.#destroy()
     this.#phase = 'done'
     this.#disarm()
     this.#upstream?.destroy()

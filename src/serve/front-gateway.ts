@@ -41,17 +41,24 @@ export class FrontGateway implements Gateway {
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     this.#inFlight++
     res.once('close', () => this.#inFlight--)
-    if (this.#isHealth(req.url, req.method)) {
-      res
-        .writeHead(200, {
-          'content-type': 'application/json',
-          'content-length': HEALTH_BODY.length,
-          'cache-control': 'no-store',
-        })
-        .end(req.method === 'HEAD' ? undefined : HEALTH_BODY)
-      return
-    }
+    if (this.answerHealth(req, res)) return
     this.#inner.handleRequest(req, res)
+  }
+
+  /**
+   * Answers a GET or HEAD of the health path (any host, any query) and returns true; false for any
+   * other request. Also what the plain-HTTP listener asks before redirecting.
+   */
+  answerHealth(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.#isHealth(req.url, req.method)) return false
+    res
+      .writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': HEALTH_BODY.length,
+        'cache-control': 'no-store',
+      })
+      .end(req.method === 'HEAD' ? undefined : HEALTH_BODY)
+    return true
   }
 
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -85,6 +92,10 @@ export class FrontGateway implements Gateway {
 
   close(): Promise<void> {
     return this.#inner.close()
+  }
+
+  closeTunnels(): Promise<void> {
+    return this.#inner.closeTunnels?.() ?? Promise.resolve()
   }
 
   #isHealth(url: string | undefined, method: string | undefined): boolean {

@@ -57,8 +57,9 @@ export interface RunningGatehouse {
 /**
  * Starts what `gatehouse serve` runs: certificates for the sites' hosts (ACME, or the local CA for
  * local names; see issuerFor), the reverse proxy for `config.sites`, the HTTPS and HTTP listeners, the
- * health endpoint (`server.healthPath`, on any host, before routing) and the access log. With no
- * sites, the embedded default: a built-in page listing the certificates, on `localhost`.
+ * health endpoint (`server.healthPath`, on any host, before routing, on HTTPS and plain HTTP) and
+ * the access log. With no sites, the embedded default: a built-in page listing the certificates, on
+ * `localhost`.
  *
  * `reload` keeps the listeners and every open connection: sites go to `gateway.update` (tunnels on
  * untouched routes stay open), managed names are added and removed one by one, a changed listener
@@ -115,6 +116,8 @@ export async function startGatehouse(
       http: listenerOf(config.http),
       limits: config.server.limits,
       redirects: (host) => front.serves(host) || certs.sources.lookup(host) !== undefined,
+      // The health endpoint answers on plain HTTP too, with no redirect.
+      httpFirst: (req, res) => front.answerHealth(req, res),
     },
     front,
   )
@@ -182,7 +185,12 @@ export async function startGatehouse(
     },
     async drain(timeoutMs = current.server.drainTimeoutMs) {
       logger.info('draining', { inFlight: front.inFlight, timeoutMs })
-      const finished = await server.drain(timeoutMs, () => front.inFlight > 0)
+      let tunnelsOpen = true
+      // server.drain stops accepting before it returns its promise; then every WebSocket tunnel is
+      // closed going away (1001 to both sides), waited for within the same bound as requests.
+      const draining = server.drain(timeoutMs, () => front.inFlight > 0 || tunnelsOpen)
+      void front.closeTunnels().then(() => (tunnelsOpen = false))
+      const finished = await draining
       if (!finished) logger.warn('drain timed out; closed the remaining connections', { timeoutMs })
       await close()
       return finished

@@ -81,6 +81,11 @@ export interface HttpsServerOptions {
   /** Hosts the HTTP listener redirects to HTTPS. Default: hosts the cache has a certificate for. */
   redirects?: (host: string) => boolean
   /**
+   * Tried on the HTTP listener after HTTP-01 and before the redirect; returns true when it answered
+   * (a health endpoint, for load balancers and checks that speak no TLS). Default: none.
+   */
+  httpFirst?: (req: IncomingMessage, res: ServerResponse) => boolean
+  /**
    * Called during a handshake for a name with no certificate yet (one being obtained, say); resolve
    * true once `cache` has one. Bounded by `certificateWaitMs`.
    */
@@ -369,6 +374,7 @@ export class HttpsServer {
 
   #handleHttp(req: IncomingMessage, res: ServerResponse): void {
     if (this.http01.handle(req, res)) return
+    if (this.#options.httpFirst?.(req, res)) return
     const cache = this.#options.cache
     const serves =
       this.#options.redirects ??

@@ -88,3 +88,47 @@ test('`gatehouse serve` with no configuration file starts the embedded default',
   assert.match(page.stdout, /Gatehouse is running/)
   assert.equal(await gh.stop('SIGINT'), 0)
 })
+
+test('the health endpoint answers on plain HTTP (GET and HEAD, any host); everything else redirects', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'gatehouse-serve-health-'))
+  t.after(() => rmSync(home, { recursive: true, force: true }))
+  const config = testConfig(home)
+  const gh = await startGatehouse(
+    { ...config, server: { ...config.server, healthPath: '/healthz' } },
+    { logger: silentLogger, createGateway: noProxy },
+  )
+  t.after(() => gh.close())
+  const http = `http://127.0.0.1:${gh.httpPort}`
+  // -i: the whole answer, so a Location header would show.
+  const get = await curl(['-i', '-H', 'Host: localhost', `${http}/healthz?probe=1`])
+  assert.equal(get.code, 0)
+  assert.match(get.stdout, /^HTTP\/1\.1 200 OK\r\n/)
+  assert.match(get.stdout, /\r\ncontent-type: application\/json\r\n/i)
+  assert.match(get.stdout, /\r\ncache-control: no-store\r\n/i)
+  assert.doesNotMatch(get.stdout, /\r\nlocation:/i)
+  assert.ok(get.stdout.endsWith('\r\n\r\n{"status":"ok"}\n'), get.stdout)
+  // No Host at all (HTTP/1.0, a bare TCP check) and a host no site serves: still answered.
+  const bare = await curl(['-0', '-H', 'Host:', '-w', ' %{http_code}', `${http}/healthz`])
+  assert.deepEqual(bare, { code: 0, stdout: '{"status":"ok"}\n 200' })
+  const unknown = await curl(['-H', 'Host: nobody.test', '-w', ' %{http_code}', `${http}/healthz`])
+  assert.deepEqual(unknown, { code: 0, stdout: '{"status":"ok"}\n 200' })
+  const head = await curl(['-I', '-H', 'Host: localhost', `${http}/healthz`])
+  assert.match(head.stdout, /^HTTP\/1\.1 200 OK\r\n/)
+  assert.match(head.stdout, /\r\ncontent-length: 16\r\n/i)
+  const answer = (args: string[]): Promise<string> =>
+    curl(['-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', ...args]).then((r) => r.stdout)
+  const port = gh.httpsPort ?? 0
+  // Other methods on the health path, and other paths, keep redirecting to HTTPS.
+  assert.equal(
+    await answer(['-X', 'POST', '-H', 'Host: localhost', `${http}/healthz`]),
+    `308 https://localhost:${port}/healthz`,
+  )
+  assert.equal(
+    await answer(['-H', 'Host: localhost', `${http}/healthz/x`]),
+    `301 https://localhost:${port}/healthz/x`,
+  )
+  assert.equal(
+    await answer(['-H', 'Host: localhost', `${http}/.gatehouse/health`]),
+    `301 https://localhost:${port}/.gatehouse/health`,
+  )
+})
