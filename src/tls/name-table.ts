@@ -46,15 +46,30 @@ export function nameHash(s: string): number {
   return finishNameHash(h)
 }
 
+/** Filter bits per slot of capacity: 4 keep a 100k-name table's filter at 128 KiB, inside L2. */
+const FILTER_BITS_PER_SLOT = 4
+
 export class NameTable<V> {
   /** [hash, key, value] per slot; hash 0 = empty. Mixed on purpose: one cache line per probe. */
   #slots: unknown[]
   #mask: number
   #size = 0
+  /**
+   * One bit per hash bucket, set for every key stored: a miss (the exact probe of every wildcard
+   * lookup, most lookups of an empty-ish table) is answered from this small array, which stays in
+   * the CPU cache, instead of a probe into the slots (megabytes at 100k names, a DRAM access each).
+   * Deletes leave bits set; the filter is rebuilt once they add up.
+   */
+  #filter: Int32Array
+  #filterShift: number
+  #staleBits = 0
 
   constructor() {
     this.#slots = new Array<unknown>(MIN_CAPACITY * STRIDE).fill(0)
     this.#mask = MIN_CAPACITY - 1
+    this.#filter = new Int32Array(1)
+    this.#filterShift = 0
+    this.#rebuildFilter()
   }
 
   get size(): number {
@@ -67,6 +82,7 @@ export class NameTable<V> {
 
   /** The value for `key`, whose {@link nameHash} the caller already has. */
   getHashed(key: string, hash: number): V | undefined {
+    if (!this.#mayHave(hash)) return undefined
     const slots = this.#slots
     for (let i = hash & this.#mask; ; i = (i + 1) & this.#mask) {
       const at = i * STRIDE
@@ -81,6 +97,7 @@ export class NameTable<V> {
    * {@link finishNameHash} from a right-to-left pass stopped at `start`.
    */
   getSuffix(name: string, start: number, hash: number): V | undefined {
+    if (!this.#mayHave(hash)) return undefined
     const slots = this.#slots
     const length = name.length - start
     for (let i = hash & this.#mask; ; i = (i + 1) & this.#mask) {
@@ -116,6 +133,7 @@ export class NameTable<V> {
     slots[i * STRIDE] = hash
     slots[i * STRIDE + 1] = key
     slots[i * STRIDE + 2] = value
+    this.#mark(hash)
     if (++this.#size * 2 > this.#mask + 1) this.#grow()
   }
 
@@ -126,6 +144,7 @@ export class NameTable<V> {
       if (slots[i * STRIDE] === hash && slots[i * STRIDE + 1] === key) {
         this.#removeAt(i)
         this.#size--
+        if (++this.#staleBits > (this.#mask + 1) / 4) this.#rebuildFilter()
         return true
       }
     }
@@ -165,6 +184,35 @@ export class NameTable<V> {
       this.#slots[i * STRIDE] = hash
       this.#slots[i * STRIDE + 1] = old[at + 1]
       this.#slots[i * STRIDE + 2] = old[at + 2]
+    }
+    this.#rebuildFilter()
+  }
+
+  /** The filter bit of `hash`: Fibonacci hashing takes the product's top bits. */
+  #bit(hash: number): number {
+    return Math.imul(hash, 0x9e3779b1) >>> this.#filterShift
+  }
+
+  #mayHave(hash: number): boolean {
+    const bit = this.#bit(hash)
+    return ((this.#filter[bit >>> 5] as number) & (1 << (bit & 31))) !== 0
+  }
+
+  #mark(hash: number): void {
+    const bit = this.#bit(hash)
+    this.#filter[bit >>> 5] = (this.#filter[bit >>> 5] as number) | (1 << (bit & 31))
+  }
+
+  /** Sizes the filter to the capacity and sets the bits of the keys present. */
+  #rebuildFilter(): void {
+    const bits = (this.#mask + 1) * FILTER_BITS_PER_SLOT
+    this.#filterShift = 32 - Math.log2(bits)
+    this.#filter = new Int32Array(bits >>> 5)
+    this.#staleBits = 0
+    const slots = this.#slots
+    for (let at = 0; at < slots.length; at += STRIDE) {
+      const hash = slots[at] as number
+      if (hash !== 0) this.#mark(hash)
     }
   }
 }
