@@ -10,6 +10,8 @@ export interface CertificateLookup {
    * read at first use), a promise that settles once it is; then ask `contextFor` again.
    */
   pendingFor?(servername: string): Promise<void> | undefined
+  /** False when no IP address could be served (see CertificateCache.mayServeIps); default true. */
+  readonly mayServeIps?: boolean
 }
 
 /**
@@ -23,6 +25,10 @@ export class CertificateSources implements CertificateLookup {
 
   constructor(caches: readonly CertificateCache[]) {
     this.#caches = caches
+  }
+
+  get mayServeIps(): boolean {
+    return this.#caches.some((cache) => cache.mayServeIps)
   }
 
   lookup(servername: string): CertEntry | undefined {

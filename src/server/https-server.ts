@@ -248,6 +248,7 @@ export class HttpsServer {
    * for every connection before its ClientHello is read, so it is memory only: one hash lookup.
    */
   #startContext(socket: Socket): SecureContext | undefined {
+    if (this.#options.cache.mayServeIps === false) return undefined
     const raw = socket.localAddress
     if (raw === undefined) return undefined
     let ip = this.#localIps.get(raw)

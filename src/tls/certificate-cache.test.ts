@@ -335,3 +335,21 @@ test('pending entries: replaced or deleted while loading, the stale load is drop
     /certificate entry c name "not a name"/,
   )
 })
+
+test('mayServeIps: false until an entry, a pending entry or a miss handler could serve an address', () => {
+  const cache = new CertificateCache()
+  cache.set(entry('dns', ['a.example', '*.b.example']))
+  assert.equal(cache.mayServeIps, false, 'DNS names only')
+  cache.set(entry('ip', ['192.0.2.7', 'c.example']))
+  assert.equal(cache.mayServeIps, true)
+  cache.set(entry('ip', ['c.example']))
+  assert.equal(cache.mayServeIps, false, 'replaced without its address')
+  cache.setPending({ id: 'p', names: ['2001:db8::1'], load: () => Promise.resolve(undefined) })
+  assert.equal(cache.mayServeIps, true, 'pending')
+  cache.delete('p')
+  assert.equal(cache.mayServeIps, false)
+  cache.setMissHandler(() => {})
+  assert.equal(cache.mayServeIps, true, 'a miss handler may index one')
+  cache.setMissHandler(undefined)
+  assert.equal(cache.mayServeIps, false)
+})

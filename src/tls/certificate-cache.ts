@@ -60,6 +60,8 @@ export class CertificateCache {
   readonly #pendingWildcard = new NameTable<Pending>()
   readonly #pending = new Map<string, Pending>()
   #onMiss: ((name: string) => void) | undefined
+  /** Names (loaded or pending) that are IP addresses: when none, connections skip the by-address lookup. */
+  #ipNames = 0
   readonly #contexts: ContextLru
   readonly #createContext: (entry: CertEntry) => SecureContext
 
@@ -92,6 +94,7 @@ export class CertificateCache {
       if (name.startsWith('*.')) addToSlot(this.#wildcard, name.slice(2), normalized)
       else addToSlot(this.#exact, name, normalized)
     }
+    this.#ipNames += countIps(normalized.names)
   }
 
   /**
@@ -113,6 +116,7 @@ export class CertificateCache {
     if (this.#pending.has(pending.id) || this.#entries.has(pending.id)) this.delete(pending.id)
     const p = new Pending(pending.id, names, pending.load)
     this.#pending.set(p.id, p)
+    this.#ipNames += countIps(names)
     for (const name of names) {
       const wildcard = name.startsWith('*.')
       const table = wildcard ? this.#pendingWildcard : this.#pendingExact
@@ -127,6 +131,7 @@ export class CertificateCache {
     const pending = this.#pending.get(id)
     if (pending !== undefined) {
       this.#pending.delete(id)
+      this.#ipNames -= countIps(pending.names)
       for (const name of pending.names) {
         const [table, key] = this.#pendingTable(name)
         if (table.get(key) === pending) table.delete(key)
@@ -137,6 +142,7 @@ export class CertificateCache {
     if (entry === undefined) return false
     this.#entries.delete(id)
     this.#contexts.delete(id)
+    this.#ipNames -= countIps(entry.names)
     for (const name of entry.names) {
       if (name.startsWith('*.')) removeFromSlot(this.#wildcard, name.slice(2), entry)
       else removeFromSlot(this.#exact, name, entry)
@@ -165,6 +171,15 @@ export class CertificateCache {
    */
   setMissHandler(handler: ((name: string) => void) | undefined): void {
     this.#onMiss = handler
+  }
+
+  /**
+   * Whether a lookup by IP address could find something: an entry or pending entry names one, or a
+   * miss handler could index one. The server asks this per connection before it reads the socket's
+   * local address (a system call) for clients without SNI.
+   */
+  get mayServeIps(): boolean {
+    return this.#ipNames > 0 || this.#onMiss !== undefined
   }
 
   /** Whether {@link pendingFor} could give a promise for some name (something pending, or a miss handler). */
@@ -299,4 +314,13 @@ export class CertificateCache {
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39
+}
+
+/** How many of these normalised names may be IP addresses (an upper bound: `host1` counts too). */
+function countIps(names: readonly string[]): number {
+  let n = 0
+  for (const name of names) {
+    if (name.includes(':') || isDigit(name.charCodeAt(name.length - 1))) n++
+  }
+  return n
 }
