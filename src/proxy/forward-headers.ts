@@ -195,8 +195,11 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
     if (name.length !== 10 || name.toLowerCase() !== 'connection') continue
-    for (const t of (raw[i + 1] as string).split(',')) {
-      const token = t.trim().toLowerCase()
+    const value = (raw[i + 1] as string).toLowerCase()
+    // What nearly every peer sends names nothing beyond the hop-by-hop set: no split, no Set.
+    if (value === 'keep-alive' || value === 'close') continue
+    for (const t of value.split(',')) {
+      const token = t.trim()
       if (token) (tokens ??= new Set()).add(token)
     }
   }
