@@ -58,6 +58,8 @@ export class CertificateFolder {
   readonly #options: CertificateFolderOptions
   readonly #clock: Clock
   readonly #pairs = new Map<string, Pair>()
+  /** Stems looked up before the first listing and not found (see #indexEarly), until that listing. */
+  readonly #missing = new Set<string>()
   #dirSignature: string | undefined
   #watcher: FSWatcher | undefined
   #timer: NodeJS.Timeout | undefined
@@ -146,6 +148,7 @@ export class CertificateFolder {
       this.#dirSignature = dir && dir.mtimeMs < listedAt - RACY_MTIME_MS ? signature : undefined
       await this.#reindex(await listPairs(this.#options.dir))
       this.#options.cache.setMissHandler(undefined)
+      this.#missing.clear()
     }
     // Only the pairs already read need a look (a few, of 100k): pick them without copying the rest.
     const read: [string, Pair][] = []
@@ -213,11 +216,11 @@ export class CertificateFolder {
    * server is ready as soon as it listens, whatever the folder holds.
    */
   #indexEarly(name: string): void {
-    if (!this.#pairs.has(name)) this.#indexStem(name)
+    if (!this.#pairs.has(name) && !this.#missing.has(name)) this.#indexStem(name)
     const dot = name.indexOf('.')
     if (dot <= 0 || isIP(name) !== 0) return
     const wildcard = `_wildcard.${name.slice(dot + 1)}`
-    if (!this.#pairs.has(wildcard)) this.#indexStem(wildcard)
+    if (!this.#pairs.has(wildcard) && !this.#missing.has(wildcard)) this.#indexStem(wildcard)
   }
 
   /** The first handshake for a pending pair: read and check it; the cache serves what it returns. */
@@ -229,6 +232,8 @@ export class CertificateFolder {
     if (read === undefined) {
       // A half is missing (or never existed: see #indexEarly); a later listing indexes it again.
       this.#pairs.delete(stem)
+      // Until that listing, a name asked for again costs no more file-system calls.
+      if (this.#missing.size < MAX_MISSING) this.#missing.add(stem)
       return undefined
     }
     pair.signature = read.signature
@@ -286,6 +291,9 @@ export class CertificateFolder {
     this.#options.onEvent?.(event)
   }
 }
+
+/** Bound on the stems remembered as missing before the first listing (names clients made up). */
+const MAX_MISSING = 10_000
 
 /** Stems indexed between two yields to the event loop. */
 const INDEX_SLICE = 4096

@@ -240,10 +240,17 @@ test('certificate folder: before the folder is listed, a handshake finds its pai
     events.map((e) => `${e.type} ${e.name}`),
     ['loaded app.test', 'loaded x.w.test', 'loaded *.w.test', 'refused bad.test'],
   )
+  // A name found missing is remembered until the listing: no file-system calls for it meanwhile,
+  // so a pair put in place in between is served once the listing has seen it.
+  assert.equal(await handshake(port, 'late.test'), 'DNS:localhost')
+  writePair(dir, 'late.test', await issue(ca, ['late.test']))
+  assert.equal(await handshake(port, 'late.test'), 'DNS:localhost', 'remembered as missing')
   // The listing then indexes the rest without reading again what was read.
   await folder.scan()
+  assert.equal(await handshake(port, 'late.test'), 'DNS:late.test', 'the listing found it')
   assert.equal(cache.mayHavePending, false, 'listed: no more lookups by file name')
   assert.equal(await handshake(port, 'app.test'), 'DNS:app.test')
   assert.equal(await handshake(port, 'nothing.test'), 'DNS:localhost')
-  assert.equal(events.length, 4)
+  assert.equal(events.length, 5)
+  assert.equal(events[4]?.type === 'loaded' && events[4].name, 'late.test')
 })
