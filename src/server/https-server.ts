@@ -25,9 +25,7 @@ import { TLS_PROFILE } from '../tls/tls-profile.js'
 import type { Gateway, GatewayLimits } from '../proxy/types.js'
 import { attachGateway, DEFAULT_GATEWAY_LIMITS, gatewayServerOptions } from './gateway-listeners.js'
 import { listeningIps, localIpName, startContextByLocalAddress } from './local-address-context.js'
-
-/** Pending loads one handshake waits for in turn (exact name, wildcard, one spare). */
-const PENDING_ROUNDS = 3
+import { selectContext } from './select-context.js'
 
 /** Where a listener binds. `port: 0` takes any free port; `port: -1` disables the listener. */
 export interface ListenerOptions {
@@ -316,61 +314,7 @@ export class HttpsServer {
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       )
     }
-    let ctx: SecureContext | undefined
-    try {
-      ctx = this.#options.cache.contextFor(servername)
-    } catch (err) {
-      return done(err as Error)
-    }
-    if (ctx) return done(null, ctx)
-    this.#awaitPending(servername, PENDING_ROUNDS, done)
-  }
-
-  /**
-   * A file read and checked at first use: this handshake waits for it, later ones do not. When it
-   * gives nothing (a `<name>` pair missing or refused), the next candidate may be pending in turn
-   * (`_wildcard.<parent>`), hence a few rounds.
-   */
-  #awaitPending(
-    servername: string,
-    rounds: number,
-    done: (err: Error | null, ctx?: SecureContext) => void,
-  ): void {
-    const loading = rounds > 0 ? this.#options.cache.pendingFor?.(servername) : undefined
-    if (!loading) return this.#waitForContext(servername, done)
-    void loading.then(() => {
-      let later: SecureContext | undefined
-      try {
-        later = this.#options.cache.contextFor(servername)
-      } catch (err) {
-        return done(err as Error)
-      }
-      if (later) done(null, later)
-      else this.#awaitPending(servername, rounds - 1, done)
-    })
-  }
-
-  #waitForContext(
-    servername: string,
-    done: (err: Error | null, ctx?: SecureContext) => void,
-  ): void {
-    const wait = this.#options.waitForCertificate
-    // With a default certificate, an unknown name gets it (the server's own context) rather than an alert.
-    if (!wait)
-      return done(
-        this.#options.defaultCertificate ? null : new Error(`no certificate for ${servername}`),
-      )
-    const signal = AbortSignal.timeout(this.#options.certificateWaitMs ?? 10_000)
-    wait(servername, signal).then(
-      (ok) => {
-        const later = ok ? this.#options.cache.contextFor(servername) : undefined
-        const fallback = this.#options.defaultCertificate
-          ? null
-          : new Error(`no certificate for ${servername}`)
-        done(later ? null : fallback, later)
-      },
-      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-    )
+    selectContext(this.#options, servername, done)
   }
 
   #handleHttp(req: IncomingMessage, res: ServerResponse): void {
