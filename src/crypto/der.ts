@@ -147,7 +147,14 @@ export function readTime(der: Uint8Array, element: DerElement): Date {
   const part = (i: number): number => Number(rest.slice(i, i + 2))
   const ms = Date.UTC(year, part(0) - 1, part(2), part(4), part(6), part(8))
   const date = new Date(ms)
-  if (date.getUTCMonth() !== part(0) - 1 || date.getUTCDate() !== part(2) || part(4) > 23) {
+  const [hour, minute, second] = [part(4), part(6), part(8)]
+  if (
+    date.getUTCMonth() !== part(0) - 1 ||
+    date.getUTCDate() !== part(2) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
     throw new DerError(`time ${JSON.stringify(text)} is not a valid date`)
   }
   return date
