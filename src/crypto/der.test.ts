@@ -49,6 +49,8 @@ test('readTime follows RFC 5280: UTCTime 50-99 is 19xx, GeneralizedTime, Z and s
     '491231235959+0100',
     '490230000000Z',
     '491231245959Z',
+    '491231236059Z',
+    '491231235960Z',
   ]) {
     assert.throws(() => time(TAG.UTC_TIME, bad), DerError, bad)
   }
