@@ -50,9 +50,9 @@ interface Pair {
  * the first handshake for that name, off the handshake's hot path for every later one. So 100k
  * files cost a directory listing, not 100k certificate parses; and until that listing is indexed,
  * a handshake looks its name's pair up by file name, so a server listens and serves at once.
- * `default.crt` is checked first (the server needs it before any handshake). A replaced file is picked up without a restart; a bad
- * one (unreadable, key not matching, expired, not covering its name) is refused with an event
- * naming the file, and the previous one keeps serving.
+ * `default.crt` is checked first (the server needs it before any handshake). A replaced file is
+ * picked up without a restart; a bad one (unreadable, key not matching, expired, not covering its
+ * name) is refused with an event naming the file, and the previous one keeps serving.
  */
 export class CertificateFolder {
   readonly #options: CertificateFolderOptions
