@@ -28,7 +28,9 @@ export class CertificateSources implements CertificateLookup {
   }
 
   get mayServeIps(): boolean {
-    return this.#caches.some((cache) => cache.mayServeIps)
+    // Asked once per connection: a loop, no callback.
+    for (const cache of this.#caches) if (cache.mayServeIps) return true
+    return false
   }
 
   lookup(servername: string): CertEntry | undefined {
