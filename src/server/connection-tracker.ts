@@ -21,11 +21,21 @@ export class ConnectionTracker {
   readonly #sessions = new Set<ServerHttp2Session>()
   readonly #servers: Listening[] = []
 
+  /** One 'close' listener for every socket (it fires once, with the socket as `this`): no closure each. */
+  readonly #forget: (this: Socket) => void
+
+  constructor() {
+    const sockets = this.#sockets
+    this.#forget = function (this: Socket): void {
+      sockets.delete(this)
+    }
+  }
+
   track(server: Listening): void {
     this.#servers.push(server)
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket)
-      socket.once('close', () => this.#sockets.delete(socket))
+      socket.on('close', this.#forget)
     })
     // Only HTTP/2 servers emit 'session'; on an HTTP/1.1 server the listener never runs.
     ;(server as Http2SecureServer).on('session', (session: ServerHttp2Session) => {
