@@ -14,28 +14,22 @@
  */
 import { createWriteStream } from 'node:fs'
 import { createGateway } from '../../src/proxy/gateway.js'
+import { proxyRouteTo } from '../../src/proxy/proxy-route-defaults.js'
 import type { GatewayOptions, ProxyRoute, RouteOptions } from '../../src/proxy/types.js'
 import { createServer } from '../../src/server/create-server.js'
 
-/** The defaults of src/proxy/types.ts, stated in full (the bench does not depend on the config layer). */
+/** A route with the documented defaults; with `rewrite`, a header set on the way up and one removed down. */
 function proxyRoute(path: string, url: string, rewrite: boolean): ProxyRoute {
-  return {
-    kind: 'proxy',
-    path,
-    upstreams: [{ url }],
-    loadBalancing: 'round_robin',
-    stickyCookie: 'gatehouse_upstream',
-    passiveHealth: { maxFails: 3, failWindowMs: 10_000, ejectMs: 30_000 },
-    retries: 1,
-    connectTimeoutMs: 5_000,
-    responseTimeoutMs: 60_000,
-    websocketIdleTimeoutMs: 86_400_000,
-    upstreamTls: { verify: true },
-    preserveHost: true,
-    maxBodyBytes: 10 * 1024 * 1024,
-    headersUp: rewrite ? { set: { 'x-bench-route': path }, remove: [] } : { set: {}, remove: [] },
-    headersDown: rewrite ? { set: {}, remove: ['server'] } : { set: {}, remove: [] },
-  }
+  return proxyRouteTo(
+    [url],
+    rewrite
+      ? {
+          path,
+          headersUp: { set: { 'x-bench-route': path }, remove: [] },
+          headersDown: { set: {}, remove: ['server'] },
+        }
+      : { path },
+  )
 }
 
 function gatewayOptions(origin: string, ws: string, accessLog: string): GatewayOptions {

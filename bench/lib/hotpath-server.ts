@@ -17,6 +17,7 @@ import { Writable } from 'node:stream'
 import { Pool } from 'undici'
 import { AccessLogWriter } from '../../src/proxy/access-log-writer.js'
 import { createGateway } from '../../src/proxy/gateway.js'
+import { proxyRouteTo } from '../../src/proxy/proxy-route-defaults.js'
 import { HttpsServer } from '../../src/server/https-server.js'
 import { DEFAULT_GATEWAY_LIMITS } from '../../src/server/gateway-listeners.js'
 import { CertificateCache } from '../../src/tls/certificate-cache.js'
@@ -99,7 +100,6 @@ async function startGatehouse(): Promise<void> {
       ? (entry: Record<string, unknown>) => out.write(`${JSON.stringify(entry)}\n`)
       : writer.write
   beforeExit = () => writer.close()
-  const noOps = { set: {}, remove: [] }
   const gateway = createGateway({
     limits: DEFAULT_GATEWAY_LIMITS,
     trustedProxies: [],
@@ -110,23 +110,9 @@ async function startGatehouse(): Promise<void> {
         hosts: [name],
         accessLog: true,
         routes: [
-          {
-            kind: 'proxy',
-            path: '/',
-            maxBodyBytes: 10 * 1024 * 1024,
-            headersUp: noOps,
+          proxyRouteTo([upstream], {
             headersDown: { set: { 'x-served-by': 'gatehouse' }, remove: ['x-powered-by'] },
-            upstreams: [{ url: upstream }],
-            loadBalancing: 'round_robin',
-            stickyCookie: 'gatehouse_upstream',
-            passiveHealth: { maxFails: 3, failWindowMs: 10_000, ejectMs: 30_000 },
-            retries: 1,
-            connectTimeoutMs: 5_000,
-            responseTimeoutMs: 60_000,
-            websocketIdleTimeoutMs: 86_400_000,
-            upstreamTls: { verify: true },
-            preserveHost: true,
-          },
+          }),
         ],
       },
     ],

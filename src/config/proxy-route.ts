@@ -18,6 +18,7 @@ import {
   type ValueType,
 } from './value-types.js'
 import type { Where } from './where.js'
+import { proxyRouteTo } from '../proxy/proxy-route-defaults.js'
 
 /** The keys only proxy routes take. */
 export const PROXY_KEYS = [
@@ -77,28 +78,25 @@ export function proxyRoute(
   const sticky = t.sticky_cookie !== undefined
   const lb = read('lb', oneOf(LB), sticky ? 'cookie' : 'round_robin')
   if (sticky && lb !== 'cookie') where.at('sticky_cookie').fail('applies only with lb = "cookie"')
-  const upstreamTls = read('upstream_tls', tlsOptions, { verify: true })
+  const upstreamTls = read('upstream_tls', tlsOptions, proxyRouteTo([]).upstreamTls)
   if (t.upstream_tls !== undefined && !ups.some((u) => u.url.startsWith('https:')))
     where.at('upstream_tls').fail('applies to https:// upstreams, and this route has none')
   const healthCheck = read('health_check', healthCheckType, undefined)
+  const d = proxyRouteTo([])
   return {
     ...base,
     kind: 'proxy',
     upstreams: ups,
     loadBalancing: lb,
-    stickyCookie: read('sticky_cookie', cookieName, 'gatehouse_upstream'),
-    passiveHealth: read('passive_health', passiveHealth, {
-      maxFails: 3,
-      failWindowMs: 10_000,
-      ejectMs: 30_000,
-    }),
+    stickyCookie: read('sticky_cookie', cookieName, d.stickyCookie),
+    passiveHealth: read('passive_health', passiveHealth, d.passiveHealth),
     ...(healthCheck ? { healthCheck } : {}),
-    retries: read('retries', int(0, 10), 1),
-    connectTimeoutMs: read('connect_timeout', duration, 5_000),
-    responseTimeoutMs: read('response_timeout', duration, 60_000),
-    websocketIdleTimeoutMs: read('websocket_idle_timeout', duration, 86_400_000),
+    retries: read('retries', int(0, 10), d.retries),
+    connectTimeoutMs: read('connect_timeout', duration, d.connectTimeoutMs),
+    responseTimeoutMs: read('response_timeout', duration, d.responseTimeoutMs),
+    websocketIdleTimeoutMs: read('websocket_idle_timeout', duration, d.websocketIdleTimeoutMs),
     upstreamTls,
-    preserveHost: read('preserve_host', bool, true),
+    preserveHost: read('preserve_host', bool, d.preserveHost),
   }
 }
 

@@ -26,6 +26,7 @@ import {
   type ValueType,
 } from './value-types.js'
 import type { Where } from './where.js'
+import { DEFAULT_MAX_BODY_BYTES } from '../proxy/proxy-route-defaults.js'
 
 const KINDS = ['proxy', 'static', 'redirect', 'respond'] as const
 type Kind = (typeof KINDS)[number]
@@ -40,7 +41,8 @@ const KEYS: Record<Kind, readonly string[]> = {
 const ALL_KEYS = [...new Set([...COMMON, ...Object.values(KEYS).flat()])]
 
 /** Default request body limit: 10 MiB. */
-export const DEFAULT_MAX_BODY = 10 * 1024 * 1024
+/** Default `max_body` (see src/proxy/proxy-route-defaults.ts). */
+export const DEFAULT_MAX_BODY = DEFAULT_MAX_BODY_BYTES
 
 /** Parses one route table. */
 export function parseRoute(raw: unknown, where: Where): RouteOptions {

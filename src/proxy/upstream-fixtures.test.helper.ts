@@ -5,28 +5,12 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSelfSigned } from '../server/self-signed.js'
+import { proxyRouteTo } from './proxy-route-defaults.js'
 import type { ProxyRoute } from './types.js'
 
-/** A proxy route with the documented defaults, changed by `overrides`. */
+/** A proxy route with the documented defaults (to a closed port), changed by `overrides`. */
 export function proxyRoute(overrides: Partial<ProxyRoute> = {}): ProxyRoute {
-  return {
-    kind: 'proxy',
-    path: '/',
-    maxBodyBytes: 10 * 1024 * 1024,
-    headersUp: { set: {}, remove: [] },
-    headersDown: { set: {}, remove: [] },
-    upstreams: [{ url: 'http://127.0.0.1:1' }],
-    loadBalancing: 'round_robin',
-    stickyCookie: 'gatehouse_upstream',
-    passiveHealth: { maxFails: 3, failWindowMs: 10_000, ejectMs: 30_000 },
-    retries: 1,
-    connectTimeoutMs: 5_000,
-    responseTimeoutMs: 60_000,
-    websocketIdleTimeoutMs: 86_400_000,
-    upstreamTls: { verify: true },
-    preserveHost: true,
-    ...overrides,
-  }
+  return proxyRouteTo(['http://127.0.0.1:1'], overrides)
 }
 
 /** Sockets of each listening server, so that `stop` can end them (plain net servers have no list). */

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { connect, type TLSSocket } from 'node:tls'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { createGateway } from '../../src/proxy/gateway.js'
+import { proxyRouteTo } from '../../src/proxy/proxy-route-defaults.js'
 import type {
   Gateway,
   GatewayLimits,
@@ -122,27 +123,13 @@ export function site(hosts: string[], routes: RouteOptions[], accessLog = true):
   return { hosts, routes, accessLog }
 }
 
-const NO_OPS = { set: {}, remove: [] }
-
 export function proxyRoute(upstreams: string[], overrides: Partial<ProxyRoute> = {}): ProxyRoute {
-  return {
-    kind: 'proxy',
-    path: '/',
-    maxBodyBytes: 10 * 1024 * 1024,
-    headersUp: NO_OPS,
-    headersDown: NO_OPS,
-    upstreams: upstreams.map((url) => ({ url })),
-    loadBalancing: 'round_robin',
-    stickyCookie: 'gatehouse_upstream',
-    passiveHealth: { maxFails: 3, failWindowMs: 10_000, ejectMs: 30_000 },
-    retries: 1,
+  // Shorter upstream timeouts than the defaults, so that tests of failures end quickly.
+  return proxyRouteTo(upstreams, {
     connectTimeoutMs: 2_000,
     responseTimeoutMs: 10_000,
-    websocketIdleTimeoutMs: 86_400_000,
-    upstreamTls: { verify: true },
-    preserveHost: true,
     ...overrides,
-  }
+  })
 }
 
 /** What an upstream saw of one request. */
