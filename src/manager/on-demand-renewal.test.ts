@@ -63,7 +63,11 @@ async function run(clock: FakeClock, ms: number, step: number): Promise<void> {
   }
 }
 
-test('on-demand renewal: asked again before renewing; allowed renews, denied keeps serving until expiry, then releases', async (t) => {
+/**
+ * A manager of 6-day local-CA certificates on a fake clock, with no names of its own, and on-demand
+ * issuance asking a real endpoint; events and log lines collected.
+ */
+async function setUp(t: TestContext) {
   const clock = new FakeClock(Date.now())
   const storage = new MemoryStorage()
   const issuer = new CountingIssuer(
@@ -92,6 +96,11 @@ test('on-demand renewal: asked again before renewing; allowed renews, denied kee
     logger,
   })
   t.after(() => onDemand.close())
+  return { clock, issuer, cache, events, lines, manager, ask, onDemand }
+}
+
+test('on-demand renewal: asked again before renewing; allowed renews, denied keeps serving until expiry, then releases', async (t) => {
+  const { clock, issuer, cache, events, lines, manager, ask, onDemand } = await setUp(t)
   const name = 'shop.localhost'
   const serial = (): string | undefined => {
     const entry = cache.lookup(name)
@@ -140,30 +149,7 @@ test('on-demand renewal: asked again before renewing; allowed renews, denied kee
 })
 
 test('on-demand renewal: a denial that is lifted before expiry renews, and a new denial is reported again', async (t) => {
-  const clock = new FakeClock(Date.now())
-  const storage = new MemoryStorage()
-  const issuer = new CountingIssuer(
-    new LocalCaIssuer(await LocalCa.load(storage, { clock }), { validityDays: 6 }),
-  )
-  const cache = new CertificateCache()
-  const events: ManagerEvent[] = []
-  const manager = new CertificateManager({
-    storage,
-    issuer,
-    cache,
-    clock,
-    names: [],
-    onEvent: (e) => events.push(e),
-  })
-  t.after(() => manager.stop())
-  await manager.start()
-  const ask = await askEndpoint(t)
-  const onDemand = new OnDemandIssuance({
-    policy: { ask: ask.url },
-    managerFor: () => manager,
-    clock,
-  })
-  t.after(() => onDemand.close())
+  const { clock, issuer, events, ask, onDemand } = await setUp(t)
   assert.equal(await onDemand.certificateFor('a.localhost', AbortSignal.timeout(10_000)), true)
   ask.allow = false
   await run(clock, 4 * DAY, HOUR)
