@@ -95,11 +95,14 @@ export interface AcmeFront {
   readonly directoryUrl: string
   /** Profiles advertised in `meta.profiles`; newOrder naming another profile gets 400 invalidProfile. */
   setProfiles(profiles: Record<string, string>): void
-  /** The profile each newOrder asked for (in order), `undefined` when it named none. */
+  /**
+   * The profile each newOrder asked for (in order), `undefined` when it named none; a newOrder Pebble
+   * refused for a bad nonce is left out (its retry is counted).
+   */
   readonly orderProfiles: (string | undefined)[]
   /** The ARI window for `certId`, or for every certID without its own window when omitted. */
   setRenewalWindow(window: RenewalWindow, certId?: string): void
-  /** Every `replaces` value sent on newOrder (RFC 9773 §5), in order. */
+  /** Every `replaces` value sent on newOrder (RFC 9773 §5), in order; bad-nonce retries once. */
   readonly replaces: string[]
   /** The next `times` (default 1) newOrders with `replaces` fail with 409 alreadyReplaced. */
   failReplaces(times?: number): void
@@ -408,6 +411,12 @@ class Front implements AcmeFront {
       })
     }
     const upstream = await this.#forward(req, host, body)
+    if (isBadNonce(upstream)) {
+      // Pebble refuses a share of nonces (PEBBLE_WFE_NONCEREJECT); the client sends this newOrder
+      // again with a fresh one (RFC 8555 §6.5), and that one is the order recorded.
+      this.orderProfiles.pop()
+      if (replaces !== undefined) this.replaces.pop()
+    }
     const location = upstream.headers.location
     if (profile !== undefined && upstream.status === 201 && location)
       this.#profileOfOrder.set(orderId(new URL(location).pathname), profile)
@@ -504,4 +513,9 @@ export async function startAcmeFront(
     server.listen(0, '127.0.0.1', () => resolve())
   })
   return new Front(server, pebble, options.profiles ?? {})
+}
+
+/** Whether Pebble answered with an RFC 8555 §6.5 badNonce problem. */
+function isBadNonce(upstream: Upstream): boolean {
+  return upstream.status === 400 && upstream.body.includes('urn:ietf:params:acme:error:badNonce')
 }
