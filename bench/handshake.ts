@@ -73,6 +73,13 @@ const CONTENDERS: readonly Contender[] = [
     baseline: 'gatehouse-folder',
   },
   { key: 'node-https', label: 'Node `https.createServer`', kind: 'node-https', names: 1 },
+  // Node's floor: its TLS layer alone, no HTTP (what any Node server pays before its own code).
+  {
+    key: 'node-tls',
+    label: 'Node `tls.createServer`, fixed answer, no HTTP',
+    kind: 'node-tls',
+    names: 1,
+  },
   { key: 'nginx', label: 'nginx', kind: 'nginx', names: 1 },
   { key: 'caddy', label: 'Caddy', kind: 'caddy', names: 1 },
 ]

@@ -6,13 +6,13 @@
  * `createServer({ tlsFiles, ... }, gateway)` with `gateway = createGateway(...)`: one site for
  * `localhost`, routes `/ws` (WebSocket upstream) and `/` (the origin), a header set on the way up
  * and one removed on the way down, and one JSON access-log line per request appended to
- * ACCESS_LOG (issue 4 §6 asks for the throughput "with routing, header rewriting and access logging
+ * ACCESS_LOG through the sink `gatehouse serve` uses (batched writes; issue 4 §6 asks for the throughput "with routing, header rewriting and access logging
  * on"); `off` gives the lean variant with neither logging nor header rules.
  *
  * Anything that fails at start-up exits with status 3 and "gatehouse: not available: ..." on
  * stderr, which the bench reports in the row instead of stopping.
  */
-import { createWriteStream } from 'node:fs'
+import { openAccessLog, type AccessLogSink } from '../../src/serve/access-log-sink.js'
 import { createGateway } from '../../src/proxy/gateway.js'
 import { proxyRouteTo } from '../../src/proxy/proxy-route-defaults.js'
 import type { GatewayOptions, ProxyRoute, RouteOptions } from '../../src/proxy/types.js'
@@ -32,10 +32,13 @@ function proxyRoute(path: string, url: string, rewrite: boolean): ProxyRoute {
   )
 }
 
-function gatewayOptions(origin: string, ws: string, accessLog: string): GatewayOptions {
-  const on = accessLog !== 'off'
+function gatewayOptions(
+  origin: string,
+  ws: string,
+  log: AccessLogSink | undefined,
+): GatewayOptions {
+  const on = log !== undefined
   const routes: RouteOptions[] = [proxyRoute('/ws', ws, on), proxyRoute('/', origin, on)]
-  const log = on ? createWriteStream(accessLog, { flags: 'a' }) : undefined
   return {
     sites: [{ hosts: ['localhost'], routes, accessLog: on }],
     limits: {
@@ -48,7 +51,7 @@ function gatewayOptions(origin: string, ws: string, accessLog: string): GatewayO
     },
     trustedProxies: [],
     via: 'gatehouse',
-    ...(log ? { accessLog: (entry) => log.write(`${JSON.stringify(entry)}\n`) } : {}),
+    ...(log ? { accessLog: log.write } : {}),
   }
 }
 
@@ -58,7 +61,9 @@ async function main(argv: string[]): Promise<void> {
     throw new Error(
       'usage: gatehouse-proxy-server.js PORT CRT KEY ORIGIN_URL WS_URL ACCESS_LOG|off',
     )
-  const gateway = createGateway(gatewayOptions(origin, ws, accessLog))
+  // The sink `gatehouse serve` opens for `[log] access_log = FILE`: JSON lines, batched writes.
+  const log = await openAccessLog(accessLog)
+  const gateway = createGateway(gatewayOptions(origin, ws, log))
   const server = await createServer(
     {
       // createServer wants at least one name; the bench's certificate file is served before any other.
@@ -72,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
   )
   await server.listen()
   process.on('SIGTERM', () => {
-    void Promise.all([server.close(), gateway.close()]).finally(() => process.exit(0))
+    void Promise.all([server.close(), gateway.close(), log?.close()]).finally(() => process.exit(0))
   })
 }
 

@@ -92,7 +92,8 @@ async function signLeaf(
   return cert.toString('pem') + '\n'
 }
 
-export type PeerKind = 'gatehouse' | 'gatehouse-cache' | 'caddy' | 'nginx' | 'node-https'
+export type PeerKind =
+  'gatehouse' | 'gatehouse-cache' | 'caddy' | 'nginx' | 'node-https' | 'node-tls'
 
 export interface PeerOptions {
   certs: CertificateSet
@@ -145,6 +146,7 @@ function commandFor(kind: PeerKind, o: PeerOptions): Command {
     case 'gatehouse':
     case 'gatehouse-cache':
     case 'node-https':
+    case 'node-tls':
       return [process.execPath, ['--input-type=module', '-e', nodeScript(kind, o)], {}]
     case 'caddy': {
       const file = join(o.work, 'caddy.json')
@@ -169,7 +171,9 @@ const moduleUrl = (path: string): string =>
  * at the first handshake for its name, looked up by file name until the listing is indexed,
  * contexts built lazily); `gatehouse-cache` is `HttpsServer` over a `CertificateCache` filled from the file
  * names alone (no parsing, what a platform that knows its names can do); `node-https` is plain
- * `https.createServer` with one certificate.
+ * `https.createServer` with one certificate; `node-tls` is Node's floor for any server built on its TLS
+ * layer: `tls.createServer` writing a fixed HTTP/1.1 answer to the first bytes it reads, no HTTP
+ * parser, no request or response objects.
  */
 function nodeScript(kind: PeerKind, o: PeerOptions): string {
   const listen = { host: '127.0.0.1', port: o.port }
@@ -201,6 +205,14 @@ function nodeScript(kind: PeerKind, o: PeerOptions): string {
       `const f = ${JSON.stringify(join(o.certs.dir, benchName(0)))}`,
       `createServer({ cert: readFileSync(f + '.crt'), key: readFileSync(f + '.key') }, ${app})`,
       `  .listen(${o.port}, '127.0.0.1')`,
+    ],
+    'node-tls': [
+      `import { readFileSync } from 'node:fs'`,
+      `import { createServer } from 'node:tls'`,
+      `const f = ${JSON.stringify(join(o.certs.dir, benchName(0)))}`,
+      `const ok = Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-length: 2\\r\\nconnection: close\\r\\n\\r\\nok')`,
+      `createServer({ cert: readFileSync(f + '.crt'), key: readFileSync(f + '.key') }, (s) => {`,
+      `  s.on('error', () => {}); s.once('data', () => s.end(ok)) }).listen(${o.port}, '127.0.0.1')`,
     ],
   }
   return (lines[kind] ?? []).join('\n')
