@@ -51,7 +51,7 @@ function gatewayOptions(
     },
     trustedProxies: [],
     via: 'gatehouse',
-    ...(log ? { accessLog: log.write } : {}),
+    ...(log ? { accessLog: (entry) => log.write(entry) } : {}),
   }
 }
 
