@@ -6,7 +6,7 @@ import type { ManagerEvent } from '../manager/manager-events.js'
 import type { OnDemandOptions } from '../manager/on-demand.js'
 import type { GatewayLimits } from '../proxy/types.js'
 import type { Storage } from '../storage/storage.js'
-import { suggest } from '../_internal/suggest.js'
+import { rejectUnknownKeys } from '../_internal/suggest.js'
 import type { HstsOptions, ListenerOptions } from './https-server.js'
 
 export interface CreateServerOptions {
@@ -80,11 +80,5 @@ export function checkOptionKeys(options: CreateServerOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError("createServer() needs an options object, e.g. { domains: ['example.com'] }")
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw new TypeError(
-        `unknown createServer() option ${JSON.stringify(key)}${suggest(key, OPTION_KEYS, '')}; options are ${OPTION_KEYS.join(', ')}`,
-      )
-    }
-  }
+  rejectUnknownKeys(options, OPTION_KEYS, 'createServer()')
 }
