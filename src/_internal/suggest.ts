@@ -37,3 +37,18 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length] ?? 0
 }
+
+/**
+ * Refuses the first key of `options` that is not `known`, naming it with a suggestion and the list:
+ * a typo (`domain`) must not silently change what a server does. `what` names the options in the
+ * message (`createServer()`, `onDemand`).
+ */
+export function rejectUnknownKeys(options: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `unknown ${what} option ${JSON.stringify(key)}${suggest(key, known, '')}; options are ${known.join(', ')}`,
+      )
+    }
+  }
+}

@@ -150,3 +150,13 @@ export function formatFlags(specs: FlagSpecs): string {
   const width = Math.max(...rows.map(([l]) => l.length)) + 2
   return rows.map(([l, r]) => l.padEnd(width) + r).join('\n')
 }
+
+/** The named flags of `specs`, in the order named, so commands share one spec per flag. */
+export function pickFlags(specs: FlagSpecs, names: readonly string[]): FlagSpecs {
+  return Object.fromEntries(
+    names.flatMap((name) => {
+      const spec = specs[name]
+      return spec ? [[name, spec]] : []
+    }),
+  )
+}

@@ -66,6 +66,40 @@ export async function loadConfigFromArgs(args: ParsedArgs, io: Io): Promise<Reso
   })
 }
 
+/** What a command that only reads the configuration (`config`, `validate`) is made of. */
+export interface ConfigCommand {
+  /** The command's name in messages (`gatehouse NAME: …`). */
+  name: string
+  /** Printed for `--help`. */
+  help: string
+  /** The text printed on stdout for a configuration that loaded (`json`: one JSON line). */
+  report(resolved: ResolvedConfig, json: boolean): string
+}
+
+/**
+ * Runs a configuration-reading command: `--help`, else the configuration the command line names,
+ * reported by `command.report` (exit 0) or, when it is bad, as a configuration error (exit 2).
+ */
+export async function runConfigCommand(
+  argv: readonly string[],
+  io: Io,
+  command: ConfigCommand,
+): Promise<number> {
+  const args = parseConfigArgs(argv, io)
+  if (args.flags.get('help')) {
+    io.stdout.write(command.help)
+    return 0
+  }
+  const json = args.flags.get('json') === true
+  try {
+    io.stdout.write(command.report(await loadConfigFromArgs(args, io), json))
+    return 0
+  } catch (err) {
+    if (err instanceof ConfigError) return reportConfigError(err, command.name, io, json)
+    throw err
+  }
+}
+
 /** Writes a configuration error (`--json`: as an object) and returns exit status 2. */
 export function reportConfigError(
   err: ConfigError,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { describeConfig } from './describe-config.js'
 import { resolveConfig, type ResolveOptions } from './resolve-config.js'
 import type { ProxyRoute } from '../proxy/types.js'
+import { chatalotToml } from '../../test/helpers/gatehouse-config.js'
 
 const BASE: ResolveOptions = { cwd: '/work', userHome: '/home/ops', cpus: 4 }
 
@@ -15,22 +16,7 @@ function resolveText(text: string, extra: Partial<ResolveOptions> = {}) {
 }
 
 /** The Chatalot setup of the seed documents: API at `/`, WebSocket at `/ws`, 110 MB uploads. */
-export const CHATALOT = `[tls]
-email = "ops@example.com"
-
-[[site]]
-hosts = ["chat.example.com"]
-
-  [[site.route]]
-  path = "/"
-  proxy = "127.0.0.1:8080"
-  max_body = "110MB"
-
-  [[site.route]]
-  path = "/ws"
-  proxy = "127.0.0.1:8080"
-  websocket_idle_timeout = "7d"
-`
+const CHATALOT = chatalotToml()
 
 const PROXY_DEFAULTS = {
   kind: 'proxy',

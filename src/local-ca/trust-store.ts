@@ -100,10 +100,7 @@ export async function trust(
   rootPem: string,
   options: TrustStoreOptions = {},
 ): Promise<TrustStep[]> {
-  return withContext(rootPem, options, async (ctx) => [
-    ...(options.system === false ? [] : [await systemStep(ctx, 'add')]),
-    ...(options.nss === false ? [] : await nssSteps(ctx, 'add')),
-  ])
+  return changeTrust(rootPem, options, 'add')
 }
 
 /** Removes what {@link trust} added; stores that do not hold the root are reported as skipped. */
@@ -111,9 +108,17 @@ export async function untrust(
   rootPem: string,
   options: TrustStoreOptions = {},
 ): Promise<TrustStep[]> {
+  return changeTrust(rootPem, options, 'remove')
+}
+
+async function changeTrust(
+  rootPem: string,
+  options: TrustStoreOptions,
+  action: 'add' | 'remove',
+): Promise<TrustStep[]> {
   return withContext(rootPem, options, async (ctx) => [
-    ...(options.system === false ? [] : [await systemStep(ctx, 'remove')]),
-    ...(options.nss === false ? [] : await nssSteps(ctx, 'remove')),
+    ...(options.system === false ? [] : [await systemStep(ctx, action)]),
+    ...(options.nss === false ? [] : await nssSteps(ctx, action)),
   ])
 }
 
@@ -167,18 +172,8 @@ async function systemStep(ctx: Context, action: 'add' | 'remove'): Promise<Trust
 }
 
 async function addLinux(ctx: Context, store: LinuxStore, systemRoot: string): Promise<TrustStep> {
-  const file = join(systemRoot, store.dir, `${ctx.id}.${store.extension}`)
-  const step = (status: TrustStep['status'], message: string): TrustStep => ({
-    store: store.store,
-    target: file,
-    status,
-    message,
-  })
-  const command = await findCommand(
-    store.command,
-    ctx.pathEnv,
-    ctx.options.commands?.[store.override],
-  )
+  const { file, step } = linuxTarget(ctx, store, systemRoot)
+  const command = await findLinuxCommand(ctx, store)
   if (!command)
     return step('failed', `found ${store.dir} but not ${store.command}; ${store.packageHint}`)
   const current = await readFile(file, 'utf8').catch(() => undefined)
@@ -200,19 +195,9 @@ async function removeLinux(
   store: LinuxStore,
   systemRoot: string,
 ): Promise<TrustStep> {
-  const file = join(systemRoot, store.dir, `${ctx.id}.${store.extension}`)
-  const step = (status: TrustStep['status'], message: string): TrustStep => ({
-    store: store.store,
-    target: file,
-    status,
-    message,
-  })
+  const { file, step } = linuxTarget(ctx, store, systemRoot)
   if (!existsSync(file)) return step('skipped', `not in ${join(systemRoot, store.dir)}`)
-  const command = await findCommand(
-    store.command,
-    ctx.pathEnv,
-    ctx.options.commands?.[store.override],
-  )
+  const command = await findLinuxCommand(ctx, store)
   if (!command) return step('failed', `cannot find ${store.command}; ${store.packageHint}`)
   if (ctx.options.dryRun) return step('dry-run', `would remove ${file}; run ${store.command}`)
   try {
@@ -224,6 +209,24 @@ async function removeLinux(
   return result.code === 0
     ? step('done', `removed ${file}; ran ${[store.command, ...store.removeArgs].join(' ')}`)
     : step('failed', `removed ${file} but ${store.command} failed: ${lastLine(result)}`)
+}
+
+/** The root's anchor file in a Linux store, and a step that reports on it. */
+function linuxTarget(
+  ctx: Context,
+  store: LinuxStore,
+  systemRoot: string,
+): { file: string; step: (status: TrustStep['status'], message: string) => TrustStep } {
+  const file = join(systemRoot, store.dir, `${ctx.id}.${store.extension}`)
+  return {
+    file,
+    step: (status, message) => ({ store: store.store, target: file, status, message }),
+  }
+}
+
+/** The tool that rebuilds the store's bundle: the configured path, else found in PATH and sbin. */
+function findLinuxCommand(ctx: Context, store: LinuxStore): Promise<string | undefined> {
+  return findCommand(store.command, ctx.pathEnv, ctx.options.commands?.[store.override])
 }
 
 /**

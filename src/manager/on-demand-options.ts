@@ -1,4 +1,4 @@
-import { suggest } from '../_internal/suggest.js'
+import { rejectUnknownKeys } from '../_internal/suggest.js'
 
 /**
  * Decides whether a certificate may be obtained for `name` (canonical: lower case, A-labels) at its
@@ -63,13 +63,7 @@ export function checkOnDemandOptions(o: OnDemandOptions): void {
   if (typeof o !== 'object' || o === null) {
     throw new TypeError("onDemand must be an object, e.g. { allow: ['*.example.com'] }")
   }
-  for (const key of Object.keys(o)) {
-    if (!KEYS.includes(key)) {
-      throw new TypeError(
-        `unknown onDemand option ${JSON.stringify(key)}${suggest(key, KEYS, '')}; options are ${KEYS.join(', ')}`,
-      )
-    }
-  }
+  rejectUnknownKeys(o, KEYS, 'onDemand')
   if (o.allow !== undefined && !Array.isArray(o.allow)) {
     throw new TypeError('onDemand.allow must be an array of names and patterns')
   }

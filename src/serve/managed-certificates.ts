@@ -1,25 +1,25 @@
-import { X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
 import type { Clock } from '../clock.js'
-import type { ChallengeSolver } from '../issuance/challenge-solver.js'
 import type { ChallengeStore } from '../issuance/challenge-store.js'
 import type { Http01Responder } from '../issuance/http-01-responder.js'
-import { Http01InProcessSolver, TlsAlpn01InProcessSolver } from '../issuance/in-process-solvers.js'
 import type { TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
 import { LocalCa } from '../local-ca/local-ca.js'
 import type { Logger } from '../logger.js'
-import { resolveDirectoryUrl } from '../manager/ca-directories.js'
-import { CertificateFiles } from '../manager/certificate-files.js'
-import { CertificateFolder, type FolderEvent } from '../manager/certificate-folder.js'
-import { CertificateManager, type ManagedStatus } from '../manager/certificate-manager.js'
+import type { FolderEvent } from '../manager/certificate-folder.js'
+import { CertificateManager } from '../manager/certificate-manager.js'
 import type { Issuer } from '../manager/issuer.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
-import { CertificateSources } from '../server/certificate-sources.js'
-import { createDefault, readCaFile } from '../server/create-server.js'
-import { LazyAcmeIssuer } from '../server/lazy-acme-issuer.js'
+import { createAcmeIssuer, inProcessSolvers } from '../server/acme-setup.js'
+import type { CertificateSources } from '../server/certificate-sources.js'
+import {
+  createDefault,
+  openCertificateStores,
+  type CertificateStores,
+} from '../server/certificate-stores.js'
+import type { LazyAcmeIssuer } from '../server/lazy-acme-issuer.js'
 import type { Storage } from '../storage/storage.js'
-import { CertificateCache, type CertEntry } from '../tls/certificate-cache.js'
 import type { GatehouseConfig } from '../config/types.js'
+import { viewOf, type CertificateView } from './certificate-view.js'
 import { issuerFor } from './issuer-choice.js'
 import { lazyLocalCaIssuer } from './lazy-local-ca-issuer.js'
 import { onDemandFor, type OnDemand } from './on-demand.js'
@@ -37,17 +37,6 @@ export interface ManagedCertificatesOptions {
   onEvent?: (event: ManagerEvent | FolderEvent) => void
 }
 
-/** One certificate as the status page and `status()` show it. */
-export interface CertificateView {
-  names: readonly string[]
-  source: CertEntry['source']
-  issuer?: string
-  notAfter?: Date
-  nextRenewal?: Date
-  reason?: ManagedStatus['reason']
-  lastError?: string
-}
-
 /**
  * The certificate side of `gatehouse serve`: explicit files, the certificate folder, and one
  * {@link CertificateManager} per managed name (ACME or local CA), so that a reload adds and removes
@@ -58,10 +47,8 @@ export class ManagedCertificates {
   readonly sources: CertificateSources
   readonly defaultCertificate: { certificatePem: string; privateKeyPem: string }
   readonly #o: ManagedCertificatesOptions
-  readonly #managed: CertificateCache
-  readonly #unmanaged: readonly CertificateCache[]
-  readonly #folder: CertificateFolder | undefined
-  readonly #files: CertificateFiles
+  /** Explicit files, the certificate folder, and the cache the managers below fill. */
+  readonly #stores: CertificateStores
   /** `[tls.on_demand]`: names allowed at handshake time, taken by these two managers. */
   readonly #onDemand: OnDemand | undefined
   readonly #issuers: { local: Issuer; acme: LazyAcmeIssuer }
@@ -71,74 +58,52 @@ export class ManagedCertificates {
   private constructor(
     o: ManagedCertificatesOptions,
     parts: {
-      sources: CertificateSources
-      managed: CertificateCache
-      unmanaged: CertificateCache[]
-      folder: CertificateFolder | undefined
-      files: CertificateFiles
+      stores: CertificateStores
       defaultCertificate: { certificatePem: string; privateKeyPem: string }
       local: Issuer
       acme: LazyAcmeIssuer
     },
   ) {
+    const { stores, local, acme } = parts
     this.#o = o
-    this.sources = parts.sources
-    this.#managed = parts.managed
-    this.#unmanaged = parts.unmanaged
-    this.#folder = parts.folder
-    this.#files = parts.files
+    this.sources = stores.sources
+    this.#stores = stores
     this.#onDemand = o.config.tls.onDemand
-      ? onDemandFor(o, o.config.tls.onDemand, parts.managed, [parts.acme, parts.local])
+      ? onDemandFor(o, o.config.tls.onDemand, stores.managed, [acme, local])
       : undefined
     this.defaultCertificate = parts.defaultCertificate
-    this.#issuers = { local: parts.local, acme: parts.acme }
+    this.#issuers = { local, acme }
   }
 
   static async create(o: ManagedCertificatesOptions): Promise<ManagedCertificates> {
     const { config, storage } = o
-    const explicit = new CertificateCache()
-    const files = new CertificateFiles({
-      pairs: config.tls.files,
-      cache: explicit,
-      logger: o.logger,
-      ...(o.clock ? { clock: o.clock } : {}),
-      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-    })
-    await files.load()
-    const folderCache = new CertificateCache()
     const certDir = config.tls.certDir
-    const folder =
-      certDir === undefined
-        ? undefined
-        : new CertificateFolder({
-            dir: certDir,
-            cache: folderCache,
-            logger: o.logger,
-            ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-          })
-    await folder?.loadDefault()
-    const managed = new CertificateCache()
+    const stores = await openCertificateStores({
+      tlsFiles: config.tls.files,
+      certDir,
+      logger: o.logger,
+      clock: o.clock,
+      onEvent: o.onEvent,
+    })
     // The local CA is created only when a local name needs it: a public server keeps no root CA.
     const local = hostsNeedLocalCa(o.hosts, config)
     const ca = local ? await LocalCa.load(storage, o.clock ? { clock: o.clock } : {}) : undefined
-    const acme = new LazyAcmeIssuer({
+    const acme = await createAcmeIssuer(
       storage,
-      directoryUrl: resolveDirectoryUrl(config.tls.acmeDirectory),
-      caCerts: config.tls.acmeCaCert ? [await readCaFile(config.tls.acmeCaCert)] : [],
-      solvers: solversFor(o),
-      ...(config.tls.email ? { email: config.tls.email } : {}),
-      ...(config.tls.eab ? { eab: config.tls.eab } : {}),
-      ...(config.tls.profile ? { profile: config.tls.profile } : {}),
-      keyType: config.tls.keyType,
-    })
+      { ...config.tls, directory: config.tls.acmeDirectory, caCert: config.tls.acmeCaCert },
+      inProcessSolvers({
+        http01: o.http01,
+        tlsAlpn: o.tlsAlpn,
+        httpPort: config.http.port,
+        httpsPort: config.https.port,
+        challenges: config.tls.challenges,
+        store: o.challengeStore,
+      }),
+    )
     return new ManagedCertificates(o, {
-      sources: new CertificateSources([explicit, folderCache, managed]),
-      managed,
-      unmanaged: [explicit, folderCache],
-      folder,
-      files,
+      stores,
       defaultCertificate:
-        folder?.defaultEntry ??
+        stores.folder?.defaultEntry ??
         (await createDefault(
           ca,
           o.hosts.filter((h) => !h.startsWith('*.')),
@@ -179,7 +144,7 @@ export class ManagedCertificates {
       removed.map(async ([name, m]) => {
         this.#managers.delete(name)
         await m.manager.stop()
-        this.#managed.delete(`managed:${m.issuer.key}:${name}`)
+        this.#stores.managed.delete(`managed:${m.issuer.key}:${name}`)
       }),
     )
     const added: CertificateManager[] = []
@@ -188,7 +153,7 @@ export class ManagedCertificates {
       const manager = new CertificateManager({
         storage: this.#o.storage,
         issuer,
-        cache: this.#managed,
+        cache: this.#stores.managed,
         names: [name],
         ...(this.#o.clock ? { clock: this.#o.clock } : {}),
         onEvent: (e) => this.#onManagerEvent(e),
@@ -202,15 +167,15 @@ export class ManagedCertificates {
   /** Loads stored certificates, then obtains and renews in the background; watches the folder. */
   async start(): Promise<void> {
     this.#started = true
-    await this.#folder?.watch()
-    this.#files.watch()
+    await this.#stores.folder?.watch()
+    this.#stores.files.watch()
     await Promise.all(this.#onDemand?.managers.map((m) => m.start()) ?? [])
     await Promise.all([...this.#managers.values()].map((m) => m.manager.start()))
   }
 
   async stop(): Promise<void> {
-    this.#folder?.close()
-    this.#files.close()
+    this.#stores.folder?.close()
+    this.#stores.files.close()
     this.#onDemand?.issuance.close()
     await Promise.all([
       ...[...this.#managers.values()].map((m) => m.manager.stop()),
@@ -233,7 +198,7 @@ export class ManagedCertificates {
   /** Every certificate served or managed, for the status page. */
   list(): CertificateView[] {
     const views: CertificateView[] = []
-    for (const cache of this.#unmanaged)
+    for (const cache of this.#stores.unmanaged)
       for (const entry of cache.entries()) views.push(viewOf(entry))
     const managers = [
       ...[...this.#managers.values()].map((m) => [m.manager, m.issuer] as const),
@@ -241,7 +206,7 @@ export class ManagedCertificates {
     ]
     for (const [manager, issuer] of managers) {
       for (const s of manager.status()) {
-        const entry = issuer && this.#managed.get(`managed:${issuer.key}:${s.name}`)
+        const entry = issuer && this.#stores.managed.get(`managed:${issuer.key}:${s.name}`)
         views.push({
           ...(entry ? viewOf(entry) : { names: [s.name], source: issuer?.source ?? 'acme' }),
           ...(s.nextRenewal ? { nextRenewal: s.nextRenewal } : {}),
@@ -279,32 +244,4 @@ export class ManagedCertificates {
 function hostsNeedLocalCa(hosts: readonly string[], config: GatehouseConfig): boolean {
   const options = { acmeDirectory: config.tls.acmeDirectory, onDemand: false }
   return hosts.some((h) => issuerFor(h, options).issuer === 'local-ca')
-}
-
-function viewOf(entry: CertEntry): CertificateView {
-  let issuer: string | undefined
-  try {
-    // The issuer's CN for display; the full DN is long and mostly noise on a status page.
-    const dn = new X509Certificate(entry.certificatePem).issuer
-    issuer = /(?:^|\n)CN=(.*)/.exec(dn)?.[1] ?? dn
-  } catch {
-    issuer = undefined
-  }
-  return {
-    names: entry.names,
-    source: entry.source,
-    notAfter: entry.notAfter,
-    ...(issuer ? { issuer } : {}),
-  }
-}
-
-function solversFor(o: ManagedCertificatesOptions): ChallengeSolver[] {
-  const store = { store: o.challengeStore }
-  const { http, https, tls } = o.config
-  const solvers: ChallengeSolver[] = []
-  if (http.port !== -1 && tls.challenges.includes('http-01'))
-    solvers.push(new Http01InProcessSolver(o.http01, store))
-  if (https.port !== -1 && tls.challenges.includes('tls-alpn-01'))
-    solvers.push(new TlsAlpn01InProcessSolver(o.tlsAlpn, store))
-  return solvers
 }

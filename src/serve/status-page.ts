@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { Gateway } from '../proxy/types.js'
 import { VERSION } from '../version.js'
-import type { CertificateView } from './managed-certificates.js'
+import type { CertificateView } from './certificate-view.js'
 
 /** Hosts the embedded default answers: the loopback names its local-CA certificate covers. */
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])

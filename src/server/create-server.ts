@@ -1,86 +1,27 @@
-import { readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
 import type { Clock } from '../clock.js'
-import type { KeyType } from '../crypto/keys.js'
-import { GatehouseError } from '../errors.js'
-import type { ChallengeSolver } from '../issuance/challenge-solver.js'
-import { Http01InProcessSolver, TlsAlpn01InProcessSolver } from '../issuance/in-process-solvers.js'
 import { LocalCa } from '../local-ca/local-ca.js'
 import { isLocalName } from '../local-ca/name-constraints.js'
-import { CertificateFiles } from '../manager/certificate-files.js'
-import { CertificateFolder, DEFAULT_STEM, type FolderEvent } from '../manager/certificate-folder.js'
-import { OnDemandIssuance, type OnDemandOptions } from '../manager/on-demand.js'
+import type { FolderEvent } from '../manager/certificate-folder.js'
+import { OnDemandIssuance } from '../manager/on-demand.js'
 import type { Logger } from '../logger.js'
 import { CertificateManager } from '../manager/certificate-manager.js'
 import type { ManagerEvent } from '../manager/manager-events.js'
 import type { Issuer } from '../manager/issuer.js'
 import { parseIdentifiers } from '../issuance/identifiers.js'
-import { suggest } from '../_internal/suggest.js'
 import { LocalCaIssuer } from '../manager/local-ca-issuer.js'
-import { resolveDirectoryUrl } from '../manager/ca-directories.js'
 import { FileStorage } from '../storage/file-storage.js'
-import type { Storage } from '../storage/storage.js'
-import { CertificateCache } from '../tls/certificate-cache.js'
-import { CertificateSources } from './certificate-sources.js'
-import {
-  HttpsServer,
-  type HstsOptions,
-  type ListenerOptions,
-  type RequestHandler,
-} from './https-server.js'
-import { LazyAcmeIssuer } from './lazy-acme-issuer.js'
-import { createSelfSigned } from './self-signed.js'
+import { HttpsServer, type RequestHandler } from './https-server.js'
+import { createAcmeIssuer, inProcessSolvers } from './acme-setup.js'
+import { createDefault, openCertificateStores } from './certificate-stores.js'
+import type { LazyAcmeIssuer } from './lazy-acme-issuer.js'
 import { TicketKeyRing } from './ticket-keys.js'
-import type { Gateway, GatewayLimits } from '../proxy/types.js'
+import type { Gateway } from '../proxy/types.js'
+import { checkOptionKeys, type CreateServerOptions } from './create-server-options.js'
 
-export interface CreateServerOptions {
-  /**
-   * Names to serve and manage. Default: the machine's hostname and `www.<hostname>`, or none when
-   * `onDemand` is given.
-   */
-  domains?: string[]
-  /** ACME account contact. */
-  email?: string
-  /** The ACME CA for names that are not local (local names get local-CA certificates). */
-  acme?: {
-    /** `letsencrypt` (default), `letsencrypt-staging` or a directory URL. */
-    directory?: string
-    /** Path of a PEM to trust for the CA's own HTTPS (a test CA such as Pebble). */
-    caCert?: string
-    profile?: string
-    keyType?: KeyType
-    eab?: { kid: string; hmacKey: string }
-  }
-  /** Home folder: account, certificates, local CA. Default `~/.gatehouse` (or `GATEHOUSE_HOME`). */
-  home?: string
-  /** Storage instead of files under `home` (for a shared store). */
-  storage?: Storage
-  /** The certificate folder looked up by name; `false` turns the lookup off. Default `<home>/certificates`. */
-  certDir?: string | false
-  /** Certificate and key files served first, each for the names in its certificate; watched for replacement. */
-  tlsFiles?: { cert: string; key: string }[]
-  /**
-   * Obtain a certificate at the first handshake for a name nothing else covers, when this policy
-   * allows it (allow-list, ask URL, decide; see OnDemandOptions). Default: no on-demand issuance.
-   */
-  onDemand?: OnDemandOptions
-  /** Structured log of certificate events and on-demand decisions. Default: none. */
-  logger?: Logger
-  https?: ListenerOptions
-  http?: ListenerOptions
-  hsts?: boolean | HstsOptions
-  /**
-   * Offer HTTP/2 to clients that ask for it. Default true. Set `false` for Express (4 and 5), which
-   * breaks on Node's HTTP/2 compatibility objects: every client then gets HTTP/1.1.
-   */
-  http2?: boolean
-  clock?: Clock
-  onEvent?: (event: ManagerEvent | FolderEvent) => void
-  /** Header, URL and timeout limits when `app` is a Gateway (see src/server/gateway-listeners.ts). */
-  limits?: Partial<GatewayLimits>
-}
+export type { CreateServerOptions }
 
 /**
  * The app: any `(req, res)` handler; what it returns is ignored (Koa's and Hono's listeners return a
@@ -117,31 +58,15 @@ export async function createServer(
   // Canonical names (lower case, A-labels, RFC 5952 IPs); a bad one is refused here, naming it.
   const wanted = options.domains ?? (options.onDemand ? [] : defaultDomains())
   const domains = wanted.length > 0 ? parseIdentifiers(wanted).map((id) => id.value) : []
-  const explicit = new CertificateCache()
-  const files = new CertificateFiles({
-    pairs: options.tlsFiles ?? [],
-    cache: explicit,
+  const certDir =
+    options.certDir === false ? undefined : (options.certDir ?? join(home, 'certificates'))
+  const { files, folder, managed, sources } = await openCertificateStores({
+    tlsFiles: options.tlsFiles ?? [],
+    certDir,
     ...clockOf(options),
     ...events(options),
     ...logOf(options),
   })
-  await files.load()
-  const folderCache = new CertificateCache()
-  const certDir =
-    options.certDir === false ? undefined : (options.certDir ?? join(home, 'certificates'))
-  const folder =
-    certDir === undefined
-      ? undefined
-      : new CertificateFolder({
-          dir: certDir,
-          cache: folderCache,
-          ...events(options),
-          ...logOf(options),
-        })
-  // Only default.crt is needed now: the folder is listed once the server listens (see listen()).
-  await folder?.loadDefault()
-  const managed = new CertificateCache()
-  const sources = new CertificateSources([explicit, folderCache, managed])
   const local = domains.filter((d) => isLocalName(d))
   const remote = domains.filter((d) => !isLocalName(d))
   const ca =
@@ -205,19 +130,21 @@ export async function createServer(
   let acme: LazyAcmeIssuer | undefined
   let acmeManager: CertificateManager | undefined
   if (remote.length > 0 || options.onDemand) {
-    const solvers: ChallengeSolver[] = []
-    if (options.http?.port !== -1) solvers.push(new Http01InProcessSolver(server.http01))
-    if (options.https?.port !== -1) solvers.push(new TlsAlpn01InProcessSolver(server.tlsAlpn))
-    acme = new LazyAcmeIssuer({
-      storage,
-      directoryUrl: resolveDirectoryUrl(options.acme?.directory ?? 'letsencrypt'),
-      caCerts: options.acme?.caCert ? [await readCaFile(options.acme.caCert)] : [],
-      solvers,
-      ...(options.email ? { email: options.email } : {}),
-      ...(options.acme?.eab ? { eab: options.acme.eab } : {}),
-      ...(options.acme?.profile ? { profile: options.acme.profile } : {}),
-      ...(options.acme?.keyType ? { keyType: options.acme.keyType } : {}),
+    const solvers = inProcessSolvers({
+      http01: server.http01,
+      tlsAlpn: server.tlsAlpn,
+      httpPort: options.http?.port,
+      httpsPort: options.https?.port,
     })
+    acme = await createAcmeIssuer(
+      storage,
+      {
+        ...options.acme,
+        directory: options.acme?.directory ?? 'letsencrypt',
+        email: options.email,
+      },
+      solvers,
+    )
     acmeManager = addManager(acme, remote)
   }
   if (options.onDemand) {
@@ -264,52 +191,6 @@ function defaultDomains(): string[] {
   return name.includes('.') ? [name, `www.${name}`] : [name]
 }
 
-/**
- * Issue 3 §2: the default certificate is created on first need and saved in the certificate folder
- * as default.crt/default.key (atomically, key 0600), so later starts serve the same one until it
- * expires (the folder then refuses it and a new one is made).
- */
-export async function createDefault(
-  ca: LocalCa | undefined,
-  remote: string[],
-  certDir: string | undefined,
-): Promise<{ certificatePem: string; privateKeyPem: string }> {
-  const pair = await defaultPair(ca, remote)
-  if (certDir !== undefined) {
-    const files = new FileStorage({ root: certDir })
-    await files.put(`${DEFAULT_STEM}.key`, pair.privateKeyPem, { private: true })
-    await files.put(`${DEFAULT_STEM}.crt`, pair.certificatePem)
-  }
-  return pair
-}
-
-async function defaultPair(
-  ca: LocalCa | undefined,
-  remote: string[],
-): Promise<{ certificatePem: string; privateKeyPem: string }> {
-  if (ca) {
-    const issued = await ca.issue(['localhost', '127.0.0.1', '::1'])
-    return { certificatePem: issued.leafPem, privateKeyPem: issued.privateKeyPem }
-  }
-  return createSelfSigned(
-    remote
-      .filter((d) => !d.startsWith('*.'))
-      .slice(0, 1)
-      .concat(['localhost']),
-  )
-}
-
-export async function readCaFile(file: string): Promise<string> {
-  const pem = await readFile(file, 'utf8').catch((err: Error) => {
-    throw new GatehouseError('ERR_CONFIG', `cannot read acme.caCert ${file}: ${err.message}`, {
-      cause: err,
-    })
-  })
-  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-    throw new GatehouseError('ERR_CONFIG', `acme.caCert ${file} holds no PEM certificate`)
-  return pem
-}
-
 function clockOf(options: CreateServerOptions): { clock?: Clock } {
   return options.clock ? { clock: options.clock } : {}
 }
@@ -322,37 +203,4 @@ function events(options: CreateServerOptions): {
   onEvent?: (e: ManagerEvent | FolderEvent) => void
 } {
   return options.onEvent ? { onEvent: options.onEvent } : {}
-}
-
-const OPTION_KEYS: readonly string[] = [
-  'domains',
-  'email',
-  'acme',
-  'home',
-  'storage',
-  'certDir',
-  'tlsFiles',
-  'https',
-  'http',
-  'hsts',
-  'http2',
-  'clock',
-  'onEvent',
-  'limits',
-  'onDemand',
-  'logger',
-]
-
-/** Unknown keys are refused with a suggestion: a typo (`domain`) must not silently change what is served. */
-function checkOptionKeys(options: CreateServerOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError("createServer() needs an options object, e.g. { domains: ['example.com'] }")
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw new TypeError(
-        `unknown createServer() option ${JSON.stringify(key)}${suggest(key, OPTION_KEYS, '')}; options are ${OPTION_KEYS.join(', ')}`,
-      )
-    }
-  }
 }

@@ -36,3 +36,29 @@ export function testConfig(
     ...overrides,
   }
 }
+
+/**
+ * The Chatalot setup of the seed documents as a gatehouse.toml: API at `/`, WebSocket at `/ws`,
+ * 110 MB uploads. `ws` is the `/ws` route's upstream (line 14) and idle timeout (none: the default).
+ */
+export function chatalotToml(
+  ws: { proxy: string; idleTimeout?: string } = { proxy: '127.0.0.1:8080', idleTimeout: '7d' },
+): string {
+  const idle =
+    ws.idleTimeout === undefined ? '' : `  websocket_idle_timeout = "${ws.idleTimeout}"\n`
+  return `[tls]
+email = "ops@example.com"
+
+[[site]]
+hosts = ["chat.example.com"]
+
+  [[site.route]]
+  path = "/"
+  proxy = "127.0.0.1:8080"
+  max_body = "110MB"
+
+  [[site.route]]
+  path = "/ws"
+  proxy = "${ws.proxy}"
+${idle}`
+}

@@ -50,3 +50,19 @@ export function runGatehouse(args: string[], options: RunOptions = {}): Promise<
 export function acmeFlags(home: string, directoryUrl: string, caFile: string): string[] {
   return ['--home', home, '--acme-directory', directoryUrl, '--acme-ca-cert', caFile]
 }
+
+/**
+ * {@link acmeFlags} for Pebble (or a front at `directoryUrl`), with `--http-port` on the port
+ * Pebble validates HTTP-01 on.
+ */
+export function pebbleFlags(
+  home: string,
+  pebble: { directoryUrl: string; listenerCaFile: string; httpPort: number },
+  directoryUrl = pebble.directoryUrl,
+): string[] {
+  return [
+    ...acmeFlags(home, directoryUrl, pebble.listenerCaFile),
+    '--http-port',
+    `127.0.0.1:${pebble.httpPort}`,
+  ]
+}

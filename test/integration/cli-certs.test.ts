@@ -5,8 +5,6 @@ import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
-import { main } from '../../src/cli/main.js'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { CertificateManager } from '../../src/manager/certificate-manager.js'
 import { LocalCaIssuer } from '../../src/manager/local-ca-issuer.js'
@@ -15,26 +13,9 @@ import { CertificateCache } from '../../src/tls/certificate-cache.js'
 import { startAcmeFront, type AcmeFront } from '../helpers/acme-front.js'
 import { freePort } from '../helpers/ports.js'
 import { startPebble, type Pebble } from '../helpers/pebble.js'
+import { runMain as run } from '../helpers/run-main.js'
 
 const DAY = 24 * 3600_000
-
-interface Captured {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs the CLI in-process with captured streams, as a user's shell would (not a terminal). */
-async function run(argv: string[]): Promise<Captured> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c: Buffer) => (out += c.toString()))
-  stderr.on('data', (c: Buffer) => (err += c.toString()))
-  const code = await main(argv, { stdout, stderr, env: {} })
-  return { code, stdout: out, stderr: err }
-}
 
 interface Listed {
   name: string

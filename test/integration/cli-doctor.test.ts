@@ -7,10 +7,9 @@ import { createServer, type Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
-import { main } from '../../src/cli/main.js'
 import { startBind, type Bind } from '../helpers/bind.js'
 import { startPebble, type Pebble } from '../helpers/pebble.js'
+import { runMain as run } from '../helpers/run-main.js'
 
 const BIN = new URL('../../../bin/gatehouse.js', import.meta.url).pathname
 const ZONE = 'doctor.test'
@@ -20,17 +19,6 @@ interface Check {
   status: 'ok' | 'warn' | 'fail'
   message: string
   fix?: string
-}
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c: Buffer) => (out += c.toString()))
-  stderr.on('data', (c: Buffer) => (err += c.toString()))
-  const code = await main(argv, { stdout, stderr, env: {} })
-  return { code, stdout: out, stderr: err }
 }
 
 async function checks(argv: string[]): Promise<{ code: number; checks: Check[] }> {

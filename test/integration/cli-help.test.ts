@@ -1,19 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { PassThrough } from 'node:stream'
-import { main } from '../../src/cli/main.js'
 import { VERSION } from '../../src/version.js'
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c: Buffer) => (out += c.toString()))
-  stderr.on('data', (c: Buffer) => (err += c.toString()))
-  const code = await main(argv, { stdout, stderr, env: {} })
-  return { code, stdout: out, stderr: err }
-}
+import { runMain as run } from '../helpers/run-main.js'
 
 /** The commands `gatehouse --help` lists, so a command added later is covered without editing this. */
 async function commands(): Promise<string[]> {

@@ -2,42 +2,19 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
-import { main } from '../../src/cli/main.js'
 import { splitPemChain } from '../../src/crypto/pem.js'
 import { parseCertificate } from '../../src/crypto/certificate.js'
 import { startAcmeFront } from '../helpers/acme-front.js'
 import { startPebble } from '../helpers/pebble.js'
-import { acmeFlags } from '../helpers/run-cli.js'
+import { pebbleFlags } from '../helpers/run-cli.js'
+import { runMain as run } from '../helpers/run-main.js'
 import { tempDir } from '../helpers/temp-dir.js'
-
-interface Captured {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs the CLI in-process with captured streams; `tty` makes stderr look like a terminal. */
-async function run(argv: string[], options: { tty?: boolean } = {}): Promise<Captured> {
-  const stdout = new PassThrough()
-  const stderr = Object.assign(new PassThrough(), { isTTY: options.tty === true })
-  let out = ''
-  let err = ''
-  stdout.on('data', (c: Buffer) => (out += c.toString()))
-  stderr.on('data', (c: Buffer) => (err += c.toString()))
-  const code = await main(argv, { stdout, stderr, env: {} })
-  return { code, stdout: out, stderr: err }
-}
 
 test('CLI: progress lines with timings on a terminal, none in --json mode', async (t) => {
   const pebble = await startPebble()
   t.after(() => pebble.stop())
   const home = tempDir(t, 'gatehouse-cli-tty')
-  const common = [
-    ...acmeFlags(home, pebble.directoryUrl, pebble.listenerCaFile),
-    '--http-port',
-    `127.0.0.1:${pebble.httpPort}`,
-  ]
+  const common = pebbleFlags(home, pebble)
   const tty = await run(['certs', 'obtain', 'tty.example.test', ...common], { tty: true })
   assert.equal(tty.code, 0, tty.stderr)
   for (const step of ['account', 'order', 'challenge', 'finalize', 'download']) {
@@ -61,11 +38,7 @@ test('CLI: External Account Binding is required by the CA, refused without it, a
   const pebble = await startPebble({ eabKeys: { 'kid-gatehouse': hmacKey } })
   t.after(() => pebble.stop())
   const home = tempDir(t, 'gatehouse-cli-eab')
-  const common = [
-    ...acmeFlags(home, pebble.directoryUrl, pebble.listenerCaFile),
-    '--http-port',
-    `127.0.0.1:${pebble.httpPort}`,
-  ]
+  const common = pebbleFlags(home, pebble)
   const without = await run(['certs', 'obtain', 'eab.example.test', ...common])
   assert.equal(without.code, 1)
   assert.match(without.stderr, /externalAccountRequired/)
@@ -101,11 +74,7 @@ test('CLI: --profile through a CA that offers profiles, and a clear error for on
   })
   t.after(() => front.close())
   const home = tempDir(t, 'gatehouse-cli-profile')
-  const common = [
-    ...acmeFlags(home, front.directoryUrl, pebble.listenerCaFile),
-    '--http-port',
-    `127.0.0.1:${pebble.httpPort}`,
-  ]
+  const common = pebbleFlags(home, pebble, front.directoryUrl)
   const ok = await run([
     'certs',
     'obtain',
@@ -140,11 +109,7 @@ test('CLI: --preferred-chain picks the alternate chain by its top issuer name', 
   const want = alternateRoot.subjectCommonName ?? ''
   assert.notEqual(want, parseCertificate(await pebble.root(0)).subjectCommonName)
   const out = join(home, 'out')
-  const common = [
-    ...acmeFlags(home, pebble.directoryUrl, pebble.listenerCaFile),
-    '--http-port',
-    `127.0.0.1:${pebble.httpPort}`,
-  ]
+  const common = pebbleFlags(home, pebble)
   const r = await run([
     'certs',
     'obtain',

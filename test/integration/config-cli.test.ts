@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { chatalotToml } from '../helpers/gatehouse-config.js'
 import { runGatehouse, type Run } from '../helpers/run-cli.js'
 
 /** Runs the real binary in `cwd` with only the environment given. */
@@ -10,21 +11,7 @@ function gatehouse(args: string[], cwd: string, env: Record<string, string> = {}
   return runGatehouse(args, { cwd, env: { HOME: cwd, ...env }, timeoutMs: 30_000 })
 }
 
-const CHATALOT = `[tls]
-email = "ops@example.com"
-
-[[site]]
-hosts = ["chat.example.com"]
-
-  [[site.route]]
-  path = "/"
-  proxy = "127.0.0.1:8080"
-  max_body = "110MB"
-
-  [[site.route]]
-  path = "/ws"
-  proxy = "$APP"
-`
+const CHATALOT = chatalotToml({ proxy: '$APP' })
 
 describe('gatehouse validate and gatehouse config, run as a process', () => {
   let dir: string

@@ -1,15 +1,15 @@
 import type { Identifier } from '../../acme/types.js'
-import type { FlagSpec, FlagSpecs } from '../args.js'
+import { pickFlags, type FlagSpecs } from '../args.js'
 import { COMMON_FLAGS } from '../context.js'
 import type { TrustStep } from '../../local-ca/trust-step.js'
 
 /** The common flags that mean something to commands which never talk to an ACME CA. */
-export const LOCAL_COMMON_FLAGS: FlagSpecs = Object.fromEntries(
-  ['home', 'json', 'debug', 'help'].flatMap((name) => {
-    const spec: FlagSpec | undefined = COMMON_FLAGS[name]
-    return spec ? [[name, spec]] : []
-  }),
-)
+export const LOCAL_COMMON_FLAGS: FlagSpecs = pickFlags(COMMON_FLAGS, [
+  'home',
+  'json',
+  'debug',
+  'help',
+])
 
 /**
  * A file name for the first identifier, after mkcert's convention: `*.app.test` → `_wildcard.app.test`;

@@ -2,6 +2,7 @@ import { LocalCa, ROOT_CERT_KEY } from '../../local-ca/local-ca.js'
 import { trust, type TrustStep, type TrustStoreOptions } from '../../local-ca/trust-store.js'
 import { formatFlags, parseArgs, type FlagSpecs, type ParsedArgs } from '../args.js'
 import { commonContext, type Io } from '../context.js'
+import type { Storage } from '../../storage/storage.js'
 import { formatSteps, LOCAL_COMMON_FLAGS } from './ca-shared.js'
 
 /** Flags shared by `ca trust` and `ca untrust`. */
@@ -36,16 +37,46 @@ ${formatFlags(TRUST_FLAGS)}
 `
 
 export async function caTrust(argv: string[], io: Io): Promise<number> {
+  return runTrustCommand(argv, io, {
+    name: 'ca trust',
+    help: HELP,
+    // The CA is created on first use: trusting it is how a developer starts.
+    openCa: (storage, options) => LocalCa.load(storage, options),
+    change: trust,
+  })
+}
+
+/** What `ca trust` and `ca untrust` differ in. */
+export interface TrustCommand {
+  name: 'ca trust' | 'ca untrust'
+  help: string
+  /** The local CA whose root is changed; undefined when there is none (nothing to change). */
+  openCa(storage: Storage, options: { signal?: AbortSignal }): Promise<LocalCa | undefined>
+  /** Adds the root to the stores, or removes it. */
+  change(rootPem: string, options: TrustStoreOptions): Promise<TrustStep[]>
+}
+
+/** Runs `ca trust` or `ca untrust`: the flags, the local CA, the change to the stores, the report. */
+export async function runTrustCommand(
+  argv: string[],
+  io: Io,
+  command: TrustCommand,
+): Promise<number> {
   const args = parseArgs(argv, TRUST_FLAGS, io.env)
   if (args.flags.get('help')) {
-    io.stdout.write(HELP)
+    io.stdout.write(command.help)
     return 0
   }
   const common = commonContext(args, io)
-  const ca = await LocalCa.load(common.storage, io.signal ? { signal: io.signal } : {})
-  const steps = await trust(ca.rootCertificatePem, trustOptions(args, io))
+  const ca = await command.openCa(common.storage, io.signal ? { signal: io.signal } : {})
+  if (!ca) {
+    if (common.json) io.stdout.write(`${JSON.stringify({ ok: true, root: null, steps: [] })}\n`)
+    else io.stdout.write(`no local CA in ${common.home}; nothing to remove\n`)
+    return 0
+  }
+  const steps = await command.change(ca.rootCertificatePem, trustOptions(args, io))
   return reportSteps(io, {
-    command: 'ca trust',
+    command: command.name,
     home: common.home,
     json: common.json,
     name: ca.name,

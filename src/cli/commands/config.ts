@@ -1,12 +1,6 @@
-import { ConfigError } from '../../config/config-error.js'
 import { configToJson, describeConfig } from '../../config/describe-config.js'
 import { formatFlags } from '../args.js'
-import {
-  CONFIG_FLAGS,
-  loadConfigFromArgs,
-  parseConfigArgs,
-  reportConfigError,
-} from '../config-flags.js'
+import { CONFIG_FLAGS, runConfigCommand } from '../config-flags.js'
 import type { Io } from '../context.js'
 
 const HELP = `usage: gatehouse config [--config FILE] [--json] [options]
@@ -20,18 +14,9 @@ ${formatFlags(CONFIG_FLAGS)}
 `
 
 export async function config(argv: string[], io: Io): Promise<number> {
-  const args = parseConfigArgs(argv, io)
-  if (args.flags.get('help')) {
-    io.stdout.write(HELP)
-    return 0
-  }
-  const json = args.flags.get('json') === true
-  try {
-    const resolved = await loadConfigFromArgs(args, io)
-    io.stdout.write(json ? `${configToJson(resolved)}\n` : describeConfig(resolved))
-    return 0
-  } catch (err) {
-    if (err instanceof ConfigError) return reportConfigError(err, 'config', io, json)
-    throw err
-  }
+  return runConfigCommand(argv, io, {
+    name: 'config',
+    help: HELP,
+    report: (resolved, json) => (json ? `${configToJson(resolved)}\n` : describeConfig(resolved)),
+  })
 }

@@ -5,9 +5,16 @@ import { resolveConfig } from '../../config/resolve-config.js'
 import type { GatehouseConfig } from '../../config/types.js'
 import { createGateway } from '../../proxy/gateway.js'
 import { runGatehouse } from '../../serve/run-gatehouse.js'
-import { formatFlags, parseArgs, UsageError, type FlagSpecs, type ParsedArgs } from '../args.js'
+import {
+  formatFlags,
+  parseArgs,
+  pickFlags,
+  UsageError,
+  type FlagSpecs,
+  type ParsedArgs,
+} from '../args.js'
 import { reportConfigError } from '../config-flags.js'
-import { str, type Io } from '../context.js'
+import { COMMON_FLAGS, str, type Io } from '../context.js'
 
 const FLAGS: FlagSpecs = {
   from: {
@@ -21,22 +28,7 @@ const FLAGS: FlagSpecs = {
     value: 'UPSTREAM',
     help: 'host:port or http(s)://host:port of the app; repeat for several (round robin)',
   },
-  home: {
-    type: 'string',
-    value: 'DIR',
-    help: 'account, certificates, pid file (default ~/.gatehouse)',
-  },
-  'acme-directory': {
-    type: 'string',
-    value: 'NAME|URL',
-    help: 'letsencrypt, letsencrypt-staging or a directory URL (default letsencrypt)',
-  },
-  'acme-ca-cert': {
-    type: 'string',
-    value: 'FILE',
-    help: "a PEM to trust for the ACME server's HTTPS",
-  },
-  email: { type: 'string', value: 'ADDR', help: 'contact address for the ACME account' },
+  ...pickFlags(COMMON_FLAGS, ['home', 'acme-directory', 'acme-ca-cert', 'email']),
   'http-port': {
     type: 'string',
     value: 'PORT',

@@ -1,11 +1,6 @@
-import { ConfigError } from '../../config/config-error.js'
+import type { ResolvedConfig } from '../../config/types.js'
 import { formatFlags } from '../args.js'
-import {
-  CONFIG_FLAGS,
-  loadConfigFromArgs,
-  parseConfigArgs,
-  reportConfigError,
-} from '../config-flags.js'
+import { CONFIG_FLAGS, runConfigCommand } from '../config-flags.js'
 import type { Io } from '../context.js'
 
 const HELP = `usage: gatehouse validate [--config FILE] [options]
@@ -19,26 +14,16 @@ ${formatFlags(CONFIG_FLAGS)}
 `
 
 export async function validate(argv: string[], io: Io): Promise<number> {
-  const args = parseConfigArgs(argv, io)
-  if (args.flags.get('help')) {
-    io.stdout.write(HELP)
-    return 0
-  }
-  const json = args.flags.get('json') === true
-  try {
-    const { config } = await loadConfigFromArgs(args, io)
-    const routes = config.sites.reduce((n, s) => n + s.routes.length, 0)
-    const what = config.file
-      ? `${config.file}: ${plural(config.sites.length, 'site')}, ${plural(routes, 'route')}`
-      : 'no configuration file: the embedded default'
-    io.stdout.write(
-      json ? `${JSON.stringify({ ok: true, file: config.file ?? null })}\n` : `ok (${what})\n`,
-    )
-    return 0
-  } catch (err) {
-    if (err instanceof ConfigError) return reportConfigError(err, 'validate', io, json)
-    throw err
-  }
+  return runConfigCommand(argv, io, { name: 'validate', help: HELP, report })
+}
+
+function report({ config }: ResolvedConfig, json: boolean): string {
+  if (json) return `${JSON.stringify({ ok: true, file: config.file ?? null })}\n`
+  const routes = config.sites.reduce((n, s) => n + s.routes.length, 0)
+  const what = config.file
+    ? `${config.file}: ${plural(config.sites.length, 'site')}, ${plural(routes, 'route')}`
+    : 'no configuration file: the embedded default'
+  return `ok (${what})\n`
 }
 
 function plural(n: number, word: string): string {
