@@ -36,8 +36,10 @@ export interface TunnelClient {
   answer(head: ResponseHead): void
   /** Before any answer reached the client: a short error answer, then the end. */
   fail(status: number, text: string): void
-  /** Ends the client's side after what was written (see endGracefully). */
+  /** Ends the client's side of an open tunnel after what was written (see endGracefully). */
   end(last?: Buffer): void
+  /** A relayed answer is complete: the exchange is over once it has been sent. */
+  endAnswer(): void
   /** Whether the client's connection closed on an error or reset rather than cleanly. */
   closedByError(hadError: boolean | undefined): boolean
   /** Calls `onTimeout` after `ms` without traffic (0 for never), replacing any timeout set before. */
@@ -67,6 +69,11 @@ export class Http1TunnelClient implements TunnelClient {
 
   end(last?: Buffer): void {
     endGracefully(this.duplex, last)
+  }
+
+  /** The answer said `Connection: close`: the connection ends with it. */
+  endAnswer(): void {
+    endGracefully(this.duplex)
   }
 
   closedByError(hadError: boolean | undefined): boolean {
@@ -126,11 +133,27 @@ export class Http2TunnelClient implements TunnelClient {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': body.length,
     }
-    if (this.#respond(headers) === undefined) this.end(body)
+    if (this.#respond(headers) === undefined) this.#endAnswer(body)
   }
 
   end(last?: Buffer): void {
     endGracefully(this.duplex, last)
+  }
+
+  endAnswer(): void {
+    this.#endAnswer()
+  }
+
+  /**
+   * RFC 9113 §8.1: a server that has sent a complete response before the request ended may reset
+   * the stream with NO_ERROR; the client's side of a refused tunnel has nothing more to carry.
+   * Node sends the RST_STREAM once the response has left.
+   */
+  #endAnswer(last?: Buffer): void {
+    const stream = this.duplex
+    if (stream.destroyed) return
+    stream.end(last)
+    stream.close(constants.NGHTTP2_NO_ERROR)
   }
 
   closedByError(): boolean {

@@ -281,7 +281,7 @@ class WebSocketTunnel implements TunnelHandle {
     this.#phase = 'done'
     this.#disarm()
     this.#upstream?.destroy()
-    this.#side.end()
+    this.#side.endAnswer()
   }
 
   /** Before any answer reached the client: tell it why, in a minimal response, and close. */

@@ -179,9 +179,11 @@ test('the client closing: the upstream gets its close frame, and the stream ends
   const payload = Buffer.alloc(2)
   payload.writeUInt16BE(1000)
   ws.send(CLOSE, Buffer.concat([payload, Buffer.from('bye')]))
-  assert.deepEqual(await up.closes[0], { code: 1000, reason: 'bye' })
+  // The upstream answers with its close frame and its FIN (RFC 6455 §7.1.1), which ends the stream;
+  // the client then ends its side, and the upstream's TCP connection closes.
   assert.deepEqual(closeCode(await ws.next()), { code: 1000, reason: 'bye' })
   ws.stream.end()
+  assert.deepEqual(await up.closes[0], { code: 1000, reason: 'bye' })
   await ws.closed
 })
 
