@@ -220,3 +220,28 @@ test('a reload that keeps the route keeps the stream open; closeTunnels (drain) 
   await closing
   await ws.closed
 })
+
+test("the client resetting its stream drops the upstream connection; the route's idle timeout closes a silent tunnel", async (t) => {
+  const up = await wsUpstream(t)
+  const route = proxyRoute([`http://127.0.0.1:${up.port}`], {
+    path: '/ws',
+    websocketIdleTimeoutMs: 300,
+  })
+  const proxy = await startProxy([site(['app.test'], [route])])
+  t.after(() => proxy.close())
+  const { session: s } = await session(t, proxy)
+  const reset = await openH2WebSocket(s, `app.test:${proxy.port}`, '/ws')
+  await reset.next()
+  reset.stream.close(0x8 /* CANCEL */)
+  // No close frame reached the upstream: its connection was dropped (RFC 6455 §7.1.5: 1006).
+  assert.equal((await up.closes[0])?.code, 1006)
+
+  const idle = await openH2WebSocket(s, `app.test:${proxy.port}`, '/ws')
+  await idle.next()
+  const started = performance.now()
+  await idle.closed
+  assert.equal((await up.closes[1])?.code, 1006)
+  const elapsed = performance.now() - started
+  assert.ok(elapsed >= 250 && elapsed < 5_000, `closed after ${Math.round(elapsed)} ms idle`)
+  assert.equal(s.destroyed, false, 'the HTTP/2 connection itself stays open')
+})
