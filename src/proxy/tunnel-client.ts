@@ -40,6 +40,8 @@ export interface TunnelClient {
   end(last?: Buffer): void
   /** A relayed answer is complete: the exchange is over once it has been sent. */
   endAnswer(): void
+  /** Drops the client's side at once (an error, a timeout): the equivalent of a TCP reset. */
+  destroy(): void
   /** Whether the client's connection closed on an error or reset rather than cleanly. */
   closedByError(hadError: boolean | undefined): boolean
   /** Calls `onTimeout` after `ms` without traffic (0 for never), replacing any timeout set before. */
@@ -74,6 +76,10 @@ export class Http1TunnelClient implements TunnelClient {
   /** The answer said `Connection: close`: the connection ends with it. */
   endAnswer(): void {
     endGracefully(this.duplex)
+  }
+
+  destroy(): void {
+    this.duplex.destroy()
   }
 
   closedByError(hadError: boolean | undefined): boolean {
@@ -122,8 +128,7 @@ export class Http2TunnelClient implements TunnelClient {
 
   answer(head: ResponseHead): void {
     const fields = h2Fields(head)
-    const error = this.#respond(toHttp2Headers(fields, head.status))
-    if (error !== undefined) this.duplex.close(constants.NGHTTP2_INTERNAL_ERROR)
+    if (this.#respond(toHttp2Headers(fields, head.status)) !== undefined) this.destroy()
   }
 
   fail(status: number, text: string): void {
@@ -142,6 +147,11 @@ export class Http2TunnelClient implements TunnelClient {
 
   endAnswer(): void {
     this.#endAnswer()
+  }
+
+  /** RFC 8441 §5: a TCP reset of the tunnel is an RST_STREAM with CANCEL on the stream. */
+  destroy(): void {
+    if (!this.duplex.destroyed) this.duplex.close(constants.NGHTTP2_CANCEL)
   }
 
   /**

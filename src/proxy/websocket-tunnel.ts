@@ -297,7 +297,7 @@ class WebSocketTunnel implements TunnelHandle {
     this.#phase = 'done'
     this.#disarm()
     this.#upstream?.destroy()
-    this.#client.destroy()
+    this.#side.destroy()
   }
 
   /** Each side's connection closes the tunnel after the route's idle time without traffic on it. */
