@@ -8,6 +8,7 @@ import type { ServerHttp2Stream } from 'node:http2'
 import type { Duplex, Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { accessLogEntry, type AccessLogFields } from './access-log.js'
+import { handleExtendedConnect } from './extended-connect.js'
 import { limitedBody } from './limited-body.js'
 import { ProxyExchange } from './proxy-exchange.js'
 import { Http1Reply, Http2Reply, sendText, type Reply } from './reply.js'
@@ -117,8 +118,9 @@ class ProxyGateway implements Gateway {
     const raw = flatten(headers)
     const refused = this.#limitsRefusal(path?.length ?? 0, raw)
     if (refused) return sendText(reply, refused.status, refused.message)
-    // RFC 8441 extended CONNECT is not enabled; plain CONNECT tunnels are not offered.
-    if (method === 'CONNECT') return sendText(reply, 501, 'CONNECT is not supported\n')
+    // RFC 8441 extended CONNECT (WebSockets); plain CONNECT tunnels are not offered.
+    if (method === 'CONNECT')
+      return handleExtendedConnect(this.#upgradeContext(), stream, headers, raw, reply)
     const sni = serverName(stream.session?.socket as TLSSocket | undefined)
     const checked = checkHttp2Request(first(headers[':authority']), headers.host, path, sni)
     if (isRefusal(checked)) return sendText(reply, checked.status, `${checked.message}\n`)
@@ -141,14 +143,7 @@ class ProxyGateway implements Gateway {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const ctx: UpgradeContext = {
-      limits: this.#limits,
-      router: this.#router,
-      trusted: this.#trusted,
-      via: this.#via,
-      handleRequest: (r, s) => this.handleRequest(r, s),
-    }
-    handleUpgrade(ctx, req, socket, head)
+    handleUpgrade(this.#upgradeContext(), req, socket, head)
   }
 
   serves(host: string): boolean {
@@ -175,6 +170,16 @@ class ProxyGateway implements Gateway {
     this.#routes = new Map()
     this.#router = new Router([])
     await Promise.all(states.map(closeRouteState))
+  }
+
+  #upgradeContext(): UpgradeContext {
+    return {
+      limits: this.#limits,
+      router: this.#router,
+      trusted: this.#trusted,
+      via: this.#via,
+      handleRequest: (r, s) => this.handleRequest(r, s),
+    }
   }
 
   /** RFC 9110 §15.5.15 (414) and RFC 6585 §5 (431); the parser's own bound is looser, see front. */

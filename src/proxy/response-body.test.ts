@@ -98,3 +98,26 @@ test('a chunked body with bad framing throws', () => {
     )
   }
 })
+
+test('payload: a body without its framing, fed whole or byte by byte, nothing past its end', () => {
+  const cases: Array<[BodyFraming, string, string]> = [
+    [
+      { kind: 'chunked' },
+      '5\r\nhello\r\nA;x=1\r\n, world!!!\r\n0\r\nTrailer: v\r\n\r\nNEXT',
+      'hello, world!!!',
+    ],
+    [{ kind: 'chunked' }, '0\r\n\r\n', ''],
+    [{ kind: 'length', length: 5 }, 'helloNEXT', 'hello'],
+    [{ kind: 'close' }, 'all of it', 'all of it'],
+  ]
+  for (const [kind, wire, content] of cases) {
+    const parts: Buffer[] = []
+    bodyTracker(kind).feed(Buffer.from(wire), (data) => parts.push(data))
+    assert.equal(Buffer.concat(parts).toString(), content, JSON.stringify(wire))
+    const bytes: Buffer[] = []
+    const tracker = bodyTracker(kind)
+    for (let i = 0; i < wire.length && !tracker.done; i++)
+      tracker.feed(Buffer.from(wire[i] as string), (data) => bytes.push(data))
+    assert.equal(Buffer.concat(bytes).toString(), content, `${JSON.stringify(wire)} byte by byte`)
+  }
+})

@@ -32,8 +32,12 @@ export function responseFraming(head: ResponseHead, method: string): BodyFraming
 
 /** Follows a body as its bytes arrive, to know where it ends. */
 export interface BodyTracker {
-  /** How many bytes at the start of `chunk` belong to the body (the rest follows the message). */
-  feed(chunk: Buffer): number
+  /**
+   * How many bytes at the start of `chunk` belong to the body (the rest follows the message).
+   * `payload`, if given, gets the body's content without its framing (chunk sizes, trailers), for a
+   * client that frames bodies itself (HTTP/2).
+   */
+  feed(chunk: Buffer, payload?: (data: Buffer) => void): number
   /** The whole body has been fed. Stays false for `close` framing: that body ends with the connection. */
   readonly done: boolean
   /** The body ends when the connection does (`close` framing), not by its own framing. */
@@ -46,7 +50,14 @@ export function bodyTracker(framing: BodyFraming): BodyTracker {
     case 'none':
       return { feed: () => 0, done: true, untilClose: false }
     case 'close':
-      return { feed: (chunk) => chunk.length, done: false, untilClose: true }
+      return {
+        feed: (chunk, payload) => {
+          payload?.(chunk)
+          return chunk.length
+        },
+        done: false,
+        untilClose: true,
+      }
     case 'length':
       return new LengthTracker(framing.length)
     case 'chunked':
@@ -66,9 +77,10 @@ class LengthTracker implements BodyTracker {
     return this.#left === 0
   }
 
-  feed(chunk: Buffer): number {
+  feed(chunk: Buffer, payload?: (data: Buffer) => void): number {
     const take = Math.min(this.#left, chunk.length)
     this.#left -= take
+    if (take > 0) payload?.(take === chunk.length ? chunk : chunk.subarray(0, take))
     return take
   }
 }
@@ -93,7 +105,8 @@ type ChunkState =
 
 /**
  * Finds the end of a chunked body (RFC 9112 §7.1): chunk-size [chunk-ext] CRLF data CRLF ..., then
- * last-chunk, trailer fields and the final CRLF. Only scans: the bytes are relayed as they are.
+ * last-chunk, trailer fields and the final CRLF. Scans without copying; the chunks' data is handed
+ * to `payload` as slices of the input.
  */
 class ChunkedTracker implements BodyTracker {
   readonly untilClose = false
@@ -105,11 +118,12 @@ class ChunkedTracker implements BodyTracker {
     return this.#state === 'done'
   }
 
-  feed(chunk: Buffer): number {
+  feed(chunk: Buffer, payload?: (data: Buffer) => void): number {
     let i = 0
     while (i < chunk.length && this.#state !== 'done') {
       if (this.#state === 'data') {
         const take = Math.min(this.#size, chunk.length - i)
+        payload?.(chunk.subarray(i, i + take))
         this.#size -= take
         i += take
         if (this.#size === 0) this.#state = 'dataCr'

@@ -5,7 +5,6 @@ import type { ProxyRoute } from './types.js'
 import type { Upstream } from './upstream-group.js'
 import { UpstreamServer } from './upstream-server.js'
 import { createUpstreamTls, hostnameOf, portOf, type UpstreamTls } from './upstream-tls.js'
-import type { FrameBoundaries } from './websocket-frames.js'
 
 /** After our last byte to a peer, how long it gets to close its side before we drop the connection. */
 export const LINGER_MS = 2_000
@@ -76,41 +75,4 @@ export function describeSocketError(err: Error): string {
     default:
       return `failed: ${err.message}`
   }
-}
-
-/**
- * Stops copying `src` to `dst` at the end of the WebSocket frame in progress (`frames` has followed
- * every byte copied so far; `watcher` is the listener that fed it), then ends `dst` with `last` (a
- * close frame) as its final bytes. What `src` sends after that frame end is dropped. A `src` that
- * ends mid-frame leaves nothing a close frame could follow: `dst` is then ended without it.
- */
-export function endAtFrameEnd(
-  src: Duplex,
-  dst: Duplex,
-  frames: FrameBoundaries,
-  watcher: (chunk: Buffer) => void,
-  last: Buffer,
-): void {
-  src.unpipe(dst)
-  src.off('data', watcher)
-  let done = false
-  const finish = (frame?: Buffer): void => {
-    done = true
-    endGracefully(dst, frame)
-  }
-  if (frames.atBoundary) finish(last)
-  src.on('data', (chunk: Buffer) => {
-    if (done) return
-    const n = frames.feed(chunk, true)
-    if (n > 0 && !dst.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
-      src.pause()
-      dst.once('drain', () => src.resume())
-    }
-    if (frames.atBoundary) finish(last)
-  })
-  src.once('end', () => {
-    if (!done) finish()
-  })
-  // unpipe() paused `src` (no destination left); it must keep flowing to reach the frame end.
-  src.resume()
 }

@@ -121,7 +121,8 @@ export interface GatewayOptions {
 
 /**
  * What the HTTPS server calls. HTTP/1.1 requests come through `handleRequest`/`handleUpgrade` (node:http
- * objects); HTTP/2 streams through `handleStream` (the stream API, not the compatibility layer).
+ * objects); HTTP/2 streams through `handleStream` (the stream API, not the compatibility layer),
+ * WebSockets (RFC 8441 extended CONNECT) included: the server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL.
  */
 export interface Gateway {
   handleRequest(req: IncomingMessage, res: ServerResponse): void

@@ -8,11 +8,12 @@ import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { forwardRequestHeaders } from './forward-headers.js'
-import { checkHttp1Request, isRefusal } from './request-checks.js'
+import { checkHttp1Request, isRefusal, type CheckedRequest } from './request-checks.js'
 import type { RouteState, SiteState } from './route-state.js'
 import type { Router } from './router.js'
 import type { GatewayLimits } from './types.js'
-import { proxyWebSocket } from './websocket-tunnel.js'
+import { Http1TunnelClient, type TunnelClient } from './tunnel-client.js'
+import { tunnelWebSocket } from './websocket-tunnel.js'
 
 export interface UpgradeContext {
   limits: GatewayLimits
@@ -37,22 +38,60 @@ export function handleUpgrade(
   if (token !== 'websocket') return serveIgnoringUpgrade(ctx, req, socket, head)
   const checked = checkHttp1Request(req.httpVersion, url, req.rawHeaders, serverName(socket))
   if (isRefusal(checked)) return refuse(socket, checked.status, checked.message)
-  const match = ctx.router.match(checked.host, checked.path)
-  const proxy = match?.route.proxy
-  if (!proxy) return refuse(socket, 404, `no WebSocket route for ${checked.host}`)
   const peer = peerAddress(socket)
-  const cookie = req.headers.cookie
+  const refused = openWebSocket(
+    ctx,
+    {
+      ...checked,
+      method: req.method ?? 'GET',
+      rawHeaders: req.rawHeaders,
+      peer,
+      cookie: req.headers.cookie,
+      version: '1.1',
+    },
+    new Http1TunnelClient(socket),
+    head,
+  )
+  if (refused) refuse(socket, refused.status, refused.message)
+}
+
+/** A WebSocket handshake past its protocol's checks, from HTTP/1.1 or HTTP/2 (RFC 8441). */
+export interface WebSocketRequest extends CheckedRequest {
+  /** The method sent upstream: the client's for HTTP/1.1, GET for an extended CONNECT. */
+  method: string
+  /** The client's fields, with Upgrade (and, from HTTP/2, our Sec-WebSocket-Key). */
+  rawHeaders: readonly string[]
+  peer: string
+  cookie: string | undefined
+  /** For Via (RFC 9110 §7.6.3). */
+  version: '1.1' | '2'
+}
+
+/**
+ * Routes a WebSocket handshake like any request (host and path, the same route's upstreams, load
+ * balancing, forwarding headers and headersUp) and opens a tunnel for `client` on a proxy route,
+ * tracked on the route so that a reload or drain can close it. Returns the refusal otherwise.
+ */
+export function openWebSocket(
+  ctx: UpgradeContext,
+  req: WebSocketRequest,
+  client: TunnelClient,
+  head: Buffer,
+): { status: number; message: string } | undefined {
+  const proxy = ctx.router.match(req.host, req.path)?.route.proxy
+  if (!proxy) return { status: 404, message: `no WebSocket route for ${req.host}` }
+  const { peer, cookie } = req
   const pick = proxy.group.pick({ clientIp: peer, ...(cookie !== undefined ? { cookie } : {}) })
-  if (!pick) return refuse(socket, 502, 'no healthy upstream')
+  if (!pick) return { status: 502, message: 'no healthy upstream' }
   const { upstream } = pick
   const flat = forwardRequestHeaders(
     req.rawHeaders,
     {
       peer,
       trusted: ctx.trusted(peer),
-      host: checked.rawHost,
-      upstreamHost: proxy.options.preserveHost ? checked.rawHost : upstream.url.host,
-      version: '1.1',
+      host: req.rawHost,
+      upstreamHost: proxy.options.preserveHost ? req.rawHost : upstream.url.host,
+      version: req.version,
       via: ctx.via,
       websocket: true,
     },
@@ -60,13 +99,12 @@ export function handleUpgrade(
   )
   const base = upstream.url.pathname
   proxy.group.begin(upstream)
-  const tunnel = proxyWebSocket(
-    req,
-    socket,
+  const tunnel = tunnelWebSocket(
+    client,
     head,
     {
       upstream,
-      path: base.length > 1 ? `${base.replace(/\/$/, '')}${checked.path}` : checked.path,
+      path: base.length > 1 ? `${base.replace(/\/$/, '')}${req.path}` : req.path,
       headers: toRecord(flat),
     },
     {
@@ -75,12 +113,14 @@ export function handleUpgrade(
       idleTimeoutMs: proxy.options.websocketIdleTimeoutMs,
       upstreamTls: proxy.options.upstreamTls,
     },
+    req.method,
   )
   proxy.tunnels.add(tunnel)
   void tunnel.closed.finally(() => {
     proxy.tunnels.delete(tunnel)
     proxy.group.end(upstream)
   })
+  return undefined
 }
 
 /**
@@ -133,8 +173,9 @@ function serverName(socket: Duplex): string | undefined {
   return typeof name === 'string' && name.length > 0 ? name : undefined
 }
 
-function peerAddress(socket: Duplex): string {
-  const a = (socket as TLSSocket).remoteAddress ?? ''
+/** The client's address (IPv4 peers of a dual-stack socket as `a.b.c.d`). */
+export function peerAddress(socket: Duplex | undefined): string {
+  const a = (socket as TLSSocket | undefined)?.remoteAddress ?? ''
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a
 }
 

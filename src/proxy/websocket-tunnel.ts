@@ -1,26 +1,16 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import {
-  headEnd,
-  MAX_RESPONSE_HEAD_BYTES,
-  minimalResponse,
-  parseResponseHead,
-  serialize101Head,
-  serializeFinalHead,
-  serializeRequestHead,
-  type ResponseHead,
-} from './http-head.js'
-import { bodyTracker, responseFraming, type BodyTracker } from './response-body.js'
+import { serializeRequestHead, type ResponseHead } from './http-head.js'
+import type { BodyTracker } from './response-body.js'
 import type { ProxyRoute } from './types.js'
 import type { Upstream } from './upstream-group.js'
-import {
-  connectUpstream,
-  describeSocketError,
-  endAtFrameEnd,
-  endGracefully,
-} from './tunnel-sockets.js'
-import { closeFrame, FrameBoundaries, GOING_AWAY } from './websocket-frames.js'
+import { Http1TunnelClient, type TunnelClient } from './tunnel-client.js'
+import { bodyBytes, UpgradeAnswer } from './upgrade-answer.js'
+import { connectUpstream, describeSocketError, endGracefully } from './tunnel-sockets.js'
+import { GOING_AWAY_MS, TunnelFrames } from './websocket-going-away.js'
+
+export { GOING_AWAY_MS }
 
 export interface TunnelTarget {
   upstream: Upstream
@@ -59,19 +49,7 @@ export interface TunnelHandle {
 /** The longest delay a Node timer accepts; longer ones fire after 1 ms with a warning. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/**
- * How long a going-away close may take (frames in progress finished, close frames sent, peers
- * closing their sides) before both connections are dropped.
- */
-export const GOING_AWAY_MS = 3_000
-
-/**
- * Forward an HTTP/1.1 Upgrade (RFC 6455 §4, RFC 9110 §7.8): open a connection to the upstream (TLS for
- * https), send the request, and only when the upstream answers 101 write its response head to the
- * client and pipe both ways; any other answer is relayed to the client as a normal response and the
- * socket closed. Idle timeout applies to traffic in either direction. Returns a handle to close it
- * (used on reload for changed routes and on shutdown).
- */
+/** Forward an HTTP/1.1 Upgrade (RFC 6455 §4, RFC 9110 §7.8): {@link tunnelWebSocket} on its socket. */
 export function proxyWebSocket(
   req: IncomingMessage,
   socket: Duplex,
@@ -79,7 +57,25 @@ export function proxyWebSocket(
   target: TunnelTarget,
   options: TunnelOptions,
 ): TunnelHandle {
-  const tunnel = new WebSocketTunnel(socket, target, options, req.method ?? 'GET')
+  return tunnelWebSocket(new Http1TunnelClient(socket), head, target, options, req.method ?? 'GET')
+}
+
+/**
+ * Open a WebSocket tunnel for `client` (an HTTP/1.1 Upgrade or an RFC 8441 extended CONNECT): open a
+ * connection to the upstream (TLS for https), send the HTTP/1.1 handshake, and only when the upstream
+ * answers 101 tell the client and pipe both ways; any other answer is relayed to the client as a
+ * normal response and the client's side ended. `head` is what the client sent past its request.
+ * Idle timeout applies to traffic in either direction. Returns a handle to close it (used on reload
+ * for changed routes and on shutdown).
+ */
+export function tunnelWebSocket(
+  client: TunnelClient,
+  head: Buffer,
+  target: TunnelTarget,
+  options: TunnelOptions,
+  method: string,
+): TunnelHandle {
+  const tunnel = new WebSocketTunnel(client, target, options, method)
   tunnel.start(head)
   return tunnel
 }
@@ -88,7 +84,9 @@ type Phase = 'connecting' | 'awaiting' | 'relaying' | 'open' | 'closing' | 'done
 
 class WebSocketTunnel implements TunnelHandle {
   readonly closed: Promise<void>
+  /** The client's connection (`#side.duplex`). */
   readonly #client: Duplex
+  readonly #side: TunnelClient
   readonly #target: TunnelTarget
   readonly #options: TunnelOptions
   readonly #method: string
@@ -97,22 +95,20 @@ class WebSocketTunnel implements TunnelHandle {
   #upstream: Socket | undefined
   #phase: Phase = 'connecting'
   #timer: NodeJS.Timeout | undefined
-  #received: Buffer = Buffer.alloc(0)
+  readonly #answer: UpgradeAnswer
   #body: BodyTracker | undefined
   #openSockets = 0
   #resolveClosed: () => void = () => {}
-  // Frame ends of each direction, followed from the first byte, for a going-away close.
-  readonly #toClient = new FrameBoundaries()
-  readonly #toUpstream = new FrameBoundaries()
-  readonly #watchDown = (chunk: Buffer): void => void this.#toClient.feed(chunk)
-  readonly #watchUp = (chunk: Buffer): void => void this.#toUpstream.feed(chunk)
+  readonly #frames = new TunnelFrames()
 
-  constructor(client: Duplex, target: TunnelTarget, options: TunnelOptions, method: string) {
+  constructor(client: TunnelClient, target: TunnelTarget, options: TunnelOptions, method: string) {
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
-    this.#client = client
+    this.#side = client
+    this.#client = client.duplex
     this.#target = target
     this.#options = options
     this.#method = method
+    this.#answer = new UpgradeAnswer(method)
     this.#name = target.upstream.url.host
   }
 
@@ -120,7 +116,9 @@ class WebSocketTunnel implements TunnelHandle {
     const client = this.#client
     this.#track(client)
     client.on('error', () => this.#destroy())
-    client.on('close', (hadError: boolean) => this.#onClose(this.#upstream, hadError))
+    client.on('close', (hadError?: boolean) =>
+      this.#onClose(this.#upstream, this.#side.closedByError(hadError)),
+    )
     if (client.destroyed) return this.#destroy()
     // Nothing from the client goes upstream until the upstream has agreed to switch protocols.
     client.pause()
@@ -130,7 +128,7 @@ class WebSocketTunnel implements TunnelHandle {
     } catch (err) {
       return this.#fail(500, `cannot forward the upgrade: ${message(err)}`)
     }
-    this.#toUpstream.feed(head)
+    this.#frames.sentUp(head)
     this.#connect(Buffer.concat([request, head]))
   }
 
@@ -141,30 +139,10 @@ class WebSocketTunnel implements TunnelHandle {
     if (this.#phase !== 'closing') this.#destroy()
   }
 
-  /**
-   * RFC 6455 §7.1.2, §7.4.1: each side gets a close frame with 1001 (going away) after the frame it
-   * is receiving, unmasked to the client and masked to the upstream (we are its client, §5.3); what
-   * either sends after that (its own close frame) is read and dropped while it closes.
-   */
+  /** Both sides get 1001 at their frame ends (see TunnelFrames), bounded by GOING_AWAY_MS. */
   #goAway(): void {
     this.#phase = 'closing'
-    const client = this.#client
-    const upstream = this.#upstream as Socket
-    const reason = 'going away'
-    endAtFrameEnd(
-      upstream,
-      client,
-      this.#toClient,
-      this.#watchDown,
-      closeFrame(GOING_AWAY, reason, false),
-    )
-    endAtFrameEnd(
-      client,
-      upstream,
-      this.#toUpstream,
-      this.#watchUp,
-      closeFrame(GOING_AWAY, reason, true),
-    )
+    this.#frames.goAway(this.#client, this.#upstream as Socket)
     const timer = setTimeout(() => this.#destroy(), GOING_AWAY_MS)
     timer.unref()
     void this.closed.then(() => clearTimeout(timer))
@@ -211,79 +189,52 @@ class WebSocketTunnel implements TunnelHandle {
   #onData(chunk: Buffer): void {
     if (this.#phase === 'relaying') return this.#relay(chunk)
     if (this.#phase !== 'awaiting') return
-    const buf = this.#received.length === 0 ? chunk : Buffer.concat([this.#received, chunk])
-    const end = headEnd(buf)
-    if (end === -1 || end > MAX_RESPONSE_HEAD_BYTES) {
-      if (end !== -1 || buf.length > MAX_RESPONSE_HEAD_BYTES) {
-        return this.#fail(
-          502,
-          `upstream ${this.#name} sent a response head over ${MAX_RESPONSE_HEAD_BYTES} bytes`,
-        )
-      }
-      this.#received = buf
-      return
-    }
-    this.#received = Buffer.alloc(0)
-    let head: ResponseHead
-    try {
-      head = parseResponseHead(buf.toString('latin1', 0, end - 4))
-    } catch (err) {
-      return this.#fail(502, `upstream ${this.#name} sent a malformed response: ${message(err)}`)
-    }
-    const rest = buf.subarray(end)
-    if (head.status === 101) return this.#openTunnel(head, rest)
-    // Interim answers (100, 103) before the final one are not forwarded: the client asked to upgrade.
-    if (head.status < 200) return rest.length > 0 ? this.#onData(rest) : undefined
-    this.#relayResponse(head, rest)
+    const step = this.#answer.feed(chunk)
+    if (step.kind === 'partial') return
+    if (step.kind === 'malformed') return this.#fail(502, `upstream ${this.#name} ${step.message}`)
+    if (step.kind === 'switch') return this.#openTunnel(step.head, step.rest)
+    this.#relayResponse(step.head, step.body, step.rest)
   }
 
   /** 101: the client gets the upstream's answer, then bytes flow both ways until either side ends. */
   #openTunnel(head: ResponseHead, rest: Buffer): void {
     const client = this.#client
     const upstream = this.#upstream as Socket
+    const refused = this.#side.accept(head)
+    if (refused !== undefined) return this.#fail(502, `upstream ${this.#name} ${refused}`)
     this.#phase = 'open'
     this.#disarm()
     upstream.removeAllListeners('data')
     upstream.removeAllListeners('end')
-    client.write(serialize101Head(head))
     if (rest.length > 0) client.write(rest)
-    this.#toClient.feed(rest)
-    upstream.on('data', this.#watchDown)
-    client.on('data', this.#watchUp)
-    this.#setIdleTimeout(upstream)
-    if (client instanceof Socket) this.#setIdleTimeout(client)
+    this.#frames.watch(client, upstream, rest)
+    this.#setIdleTimeouts()
     // pipe() ends the destination when its source ends: a half-close travels through the tunnel, and
     // the other direction keeps flowing until its own end (both sockets allow half-open).
     upstream.pipe(client)
     client.pipe(upstream)
   }
 
-  /** Any other final answer: relayed as it is framed, then both connections are closed. */
-  #relayResponse(head: ResponseHead, rest: Buffer): void {
-    let tracker: BodyTracker
-    try {
-      tracker = bodyTracker(responseFraming(head, this.#method))
-    } catch (err) {
-      return this.#fail(502, `upstream ${this.#name} sent a malformed response: ${message(err)}`)
-    }
+  /** Any other final answer: relayed, then both connections are closed. */
+  #relayResponse(head: ResponseHead, body: BodyTracker, rest: Buffer): void {
     this.#phase = 'relaying'
     this.#disarm()
-    this.#body = tracker
-    this.#client.write(serializeFinalHead(head))
-    this.#setIdleTimeout(this.#upstream as Socket)
-    if (tracker.done) return this.#finish()
+    this.#body = body
+    this.#side.answer(head)
+    this.#setIdleTimeouts()
+    if (body.done) return this.#finish()
     if (rest.length > 0) this.#relay(rest)
   }
 
   #relay(chunk: Buffer): void {
     const tracker = this.#body as BodyTracker
-    let take: number
+    let out: Buffer
     try {
-      take = tracker.feed(chunk)
+      out = bodyBytes(tracker, chunk, this.#side.unframedBody)
     } catch {
       return this.#destroy()
     }
-    if (take > 0 && !this.#client.write(take === chunk.length ? chunk : chunk.subarray(0, take))) {
+    if (out.length > 0 && !this.#client.write(out)) {
       const upstream = this.#upstream as Socket
       upstream.pause()
       this.#client.once('drain', () => upstream.resume())
@@ -320,7 +271,7 @@ class WebSocketTunnel implements TunnelHandle {
     if (this.#phase === 'closing' && !hadError) return
     if (this.#phase === 'open' && !hadError && other !== undefined) {
       this.#phase = 'done'
-      return endGracefully(other)
+      return other === this.#client ? this.#side.end() : endGracefully(other)
     }
     this.#destroy()
   }
@@ -330,7 +281,7 @@ class WebSocketTunnel implements TunnelHandle {
     this.#phase = 'done'
     this.#disarm()
     this.#upstream?.destroy()
-    endGracefully(this.#client)
+    this.#side.endAnswer()
   }
 
   /** Before any answer reached the client: tell it why, in a minimal response, and close. */
@@ -339,22 +290,24 @@ class WebSocketTunnel implements TunnelHandle {
     this.#phase = 'done'
     this.#disarm()
     this.#upstream?.destroy()
-    endGracefully(this.#client, minimalResponse(status, STATUS_CODES[status] ?? '', text))
+    this.#side.fail(status, text)
   }
 
   #destroy(): void {
     this.#phase = 'done'
     this.#disarm()
     this.#upstream?.destroy()
-    this.#client.destroy()
+    this.#side.destroy()
   }
 
-  #setIdleTimeout(socket: Socket): void {
+  /** Each side's connection closes the tunnel after the route's idle time without traffic on it. */
+  #setIdleTimeouts(): void {
     const ms = this.#options.idleTimeoutMs
-    // Also replaces a timeout the HTTP server may have set on the client socket for keep-alive: a
-    // tunnel answers only to its own idle timeout, never to a hidden default.
-    socket.setTimeout(Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0)
-    socket.on('timeout', () => this.#destroy())
+    const bounded = Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0
+    const upstream = this.#upstream as Socket
+    upstream.setTimeout(bounded)
+    upstream.on('timeout', () => this.#destroy())
+    this.#side.setIdleTimeout(bounded, () => this.#destroy())
   }
 
   #arm(ms: number, onTimeout: () => void): void {

@@ -37,7 +37,12 @@ export function gatewayServerOptions(limits: GatewayLimits): SecureServerOptions
     // RFC 9113 §6.5.2: advertised to clients; nghttp2 resets streams that exceed them.
     // Room above the count limit so the gateway answers 431 instead of nghttp2 resetting the stream.
     maxHeaderListPairs: Math.max(128, limits.maxHeaderCount * 2),
-    settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 250 },
+    settings: {
+      maxHeaderListSize: limits.maxHeaderBytes,
+      maxConcurrentStreams: 250,
+      // RFC 8441 §3: clients may open WebSockets as extended CONNECT streams on this connection.
+      enableConnectProtocol: true,
+    },
   }
 }
 

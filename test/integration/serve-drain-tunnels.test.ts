@@ -1,7 +1,7 @@
 /**
- * SIGTERM with a WebSocket open through `gatehouse serve`: the tunnel is closed going away (1001 to
- * the client and to the upstream) while an in-flight request still finishes, and the process exits
- * 0 well before server.drain_timeout.
+ * SIGTERM with WebSockets open through `gatehouse serve`, over HTTP/1.1 and over HTTP/2 (RFC 8441):
+ * the tunnels are closed going away (1001 to the client and to the upstream) while an in-flight
+ * request still finishes, and the process exits 0 well before server.drain_timeout.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocketServer } from 'ws'
 import { curl } from '../helpers/curl.js'
+import { closeCode, h2Session, openH2WebSocket } from '../helpers/h2-websocket.js'
 import { spawnGatehouse } from '../helpers/gatehouse-process.js'
 import { startUpstream } from '../helpers/upstream.js'
 import { openWebSocket } from '../helpers/wss-client.js'
@@ -46,7 +47,7 @@ async function wsUpstream(): Promise<{
   }
 }
 
-test('SIGTERM: an open WebSocket gets 1001 on both sides, an in-flight request finishes, exit 0 within the drain bound', async (t) => {
+test('SIGTERM: open WebSockets (HTTP/1.1 and HTTP/2) get 1001 on both sides, an in-flight request finishes, exit 0 within the drain bound', async (t) => {
   const [ws, slow] = await Promise.all([wsUpstream(), startUpstream('slow', { delayMs: 1500 })])
   t.after(() => Promise.all([ws.close(), slow.close()]))
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-drain-tunnels-'))
@@ -73,6 +74,12 @@ test('SIGTERM: an open WebSocket gets 1001 on both sides, an in-flight request f
   const client = await openWebSocket(HOST, port, '/ws', readFileSync(root, 'utf8'))
   t.after(() => client.ws.terminate())
   assert.equal(await client.echo('hello'), 'echo: hello')
+  const { session } = await h2Session(port, HOST, readFileSync(root, 'utf8'))
+  t.after(() => session.destroy())
+  const h2 = await openH2WebSocket(session, `${HOST}:${port}`, '/ws')
+  assert.equal(h2.status, 200)
+  h2.send(0x1, 'hello over h2')
+  assert.equal((await h2.next()).payload.toString(), 'echo: hello over h2')
   const clientClose = new Promise<{ code: number; reason: string }>((resolve) =>
     client.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   )
@@ -93,6 +100,8 @@ test('SIGTERM: an open WebSocket gets 1001 on both sides, an in-flight request f
   const started = performance.now()
   const code = gh.stop('SIGTERM', DRAIN_TIMEOUT_MS * 2)
   assert.deepEqual(await clientClose, { code: 1001, reason: 'going away' })
+  assert.deepEqual(closeCode(await h2.next()), { code: 1001, reason: 'going away' })
+  h2.stream.end()
   assert.deepEqual(await ws.closes, { code: 1001, reason: 'going away' })
   assert.deepEqual(await inFlight, { code: 0, stdout: 'slow GET /slow\n 200' })
   assert.equal(await code, 0)
