@@ -88,6 +88,11 @@ export interface FrontRequest {
   endpoint: string
   /** The status the front answered, or 0 when the socket was reset (or no answer yet). */
   status: number
+  /**
+   * Pebble refused it with badNonce (PEBBLE_WFE_NONCEREJECT refuses a share of good nonces) and the
+   * client sends it again (RFC 8555 §6.5): {@link AcmeFront.count} leaves it out.
+   */
+  pebbleBadNonce: boolean
 }
 
 export interface AcmeFront {
@@ -110,7 +115,11 @@ export interface AcmeFront {
   fault(rule: FaultRule): void
   /** Every request seen, in arrival order. */
   readonly requests: FrontRequest[]
-  /** How many requests named `endpoint` (see {@link endpointOf}) the front has seen. */
+  /**
+   * How many requests named `endpoint` (see {@link endpointOf}) the front has seen, leaving out those
+   * Pebble refused for a bad nonce (their retries are counted), so a count does not move with Pebble's
+   * random nonce refusals.
+   */
   count(endpoint: string): number
   close(): Promise<void>
 }
@@ -203,6 +212,7 @@ class Front implements AcmeFront {
   #faults: (FaultRule & { left: number })[] = []
   /** Order ID → the profile its newOrder named, so later answers about that order echo it. */
   #profileOfOrder = new Map<string, string>()
+  readonly #entries = new WeakMap<IncomingMessage, FrontRequest>()
 
   constructor(server: Server, pebble: Pebble, profiles: Record<string, string>) {
     this.#server = server
@@ -243,7 +253,7 @@ class Front implements AcmeFront {
   }
 
   count(endpoint: string): number {
-    return this.requests.filter((r) => r.endpoint === endpoint).length
+    return this.requests.filter((r) => r.endpoint === endpoint && !r.pebbleBadNonce).length
   }
 
   close(): Promise<void> {
@@ -260,8 +270,10 @@ class Front implements AcmeFront {
       path,
       endpoint: endpointOf(path),
       status: 0,
+      pebbleBadNonce: false,
     }
     this.requests.push(entry)
+    this.#entries.set(req, entry)
     res.on('finish', () => (entry.status = res.statusCode))
     try {
       const body = await readBody(req)
@@ -452,12 +464,15 @@ class Front implements AcmeFront {
     return nonce
   }
 
-  #forward(req: IncomingMessage, host: string, body: Buffer): Promise<Upstream> {
+  async #forward(req: IncomingMessage, host: string, body: Buffer): Promise<Upstream> {
     const headers: OutgoingHttpHeaders = {}
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined && !HOP_HEADERS.has(name)) headers[name] = value
     }
-    return this.#upstream(req.method ?? 'GET', req.url ?? '/', { ...headers, host }, body)
+    const up = await this.#upstream(req.method ?? 'GET', req.url ?? '/', { ...headers, host }, body)
+    const entry = this.#entries.get(req)
+    if (entry && isBadNonce(up)) entry.pebbleBadNonce = true
+    return up
   }
 
   #upstream(
