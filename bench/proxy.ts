@@ -11,7 +11,7 @@
  * each run. Rows take turns within each round so load changes on the machine weigh on all alike.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import type { OpenLoopResult } from './lib/open-loop.js'
@@ -26,6 +26,7 @@ import {
 } from './lib/proxy-phases.js'
 import {
   latencyTable,
+  type LatencySample,
   throughputTable,
   webSocketTable,
   type RowSamples,
@@ -217,6 +218,24 @@ async function main(): Promise<number> {
   return 0
 }
 
+/** Length of the untimed warm-up run of each target in the latency phase, ms. */
+const LATENCY_WARMUP_MS = 5_000
+
+/**
+ * Steal ticks below which a latency run counts as quiet: 1% of one CPU over the run (USER_HZ 100).
+ * In the runs that set this (10 s each), every run with under 15 ticks had a p99 of 0.5 to 1.1 ms,
+ * whichever the server, and every run with over 100 ticks 5 to 12 ms.
+ */
+function quietSteal(durationMs: number): number {
+  return durationMs / 1000
+}
+
+/** Steal time of all CPUs so far (/proc/stat, USER_HZ ticks). */
+function stealTicks(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''
+  return Number(cpu.trim().split(/\s+/)[8] ?? 0)
+}
+
 async function latencyPhase(
   s: Settings,
   originPort: number,
@@ -225,26 +244,35 @@ async function latencyPhase(
 ): Promise<void> {
   const show = (l: OpenLoopResult): string =>
     `p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, ${l.rate.toFixed(0)} req/s, ${l.errors} errors`
-  const direct: OpenLoopResult[] = []
+  const direct: LatencySample[] = []
   const results = rows.map((r) => ({
     key: r.c.key,
     label: r.c.label,
-    samples: [] as OpenLoopResult[],
+    samples: [] as LatencySample[],
   }))
+  // One untimed run per target first: a Node proxy's first seconds at this rate run code V8 has
+  // not optimised yet (p99 7 to 9 ms in the first run, 0.6 to 1.6 ms in the next five, measured).
+  const warmup = { ...s.latency, durationMs: LATENCY_WARMUP_MS, warmupMs: 0 }
+  await latencyRun(`http://127.0.0.1:${originPort}/`, warmup)
+  for (const r of rows) await latencyRun(`https://localhost:${r.port}/`, warmup)
   for (let run = 1; run <= s.runs; run++) {
+    const steal0 = stealTicks()
     const d = await latencyRun(`http://127.0.0.1:${originPort}/`, s.latency)
-    direct.push(d)
-    console.log(`latency run ${run} origin: ${show(d)}`)
+    direct.push({ ...d, stealTicks: stealTicks() - steal0 })
+    console.log(`latency run ${run} origin: ${show(d)}, steal ${stealTicks() - steal0} ticks`)
     for (const [i, r] of rows.entries()) {
+      const before = stealTicks()
       const l = await latencyRun(`https://localhost:${r.port}/`, s.latency)
-      results[i]?.samples.push(l)
-      console.log(`latency run ${run} ${r.c.key}: ${show(l)}`)
+      // Time the hypervisor gave this VM's vCPUs to others during the run: stalls no server causes.
+      const steal = stealTicks() - before
+      results[i]?.samples.push({ ...l, stealTicks: steal })
+      console.log(`latency run ${run} ${r.c.key}: ${show(l)}, steal ${steal} ticks`)
     }
   }
   report.latency = { direct, rows: results }
   const secs = s.latency.durationMs / 1000
   console.log(
-    `\n## Latency at ${s.latency.rate} req/s, open loop (Node generator, ${secs} s, 32 keep-alive connections)\n\n${latencyTable(direct, results)}\n`,
+    `\n## Latency at ${s.latency.rate} req/s, open loop (Node generator, ${secs} s, 32 keep-alive connections)\n\n${latencyTable(direct, results, quietSteal(s.latency.durationMs))}\n`,
   )
 }
 
