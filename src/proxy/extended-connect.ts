@@ -8,8 +8,9 @@ import type { TLSSocket } from 'node:tls'
 import type { Reply } from './reply.js'
 import { sendText } from './reply.js'
 import { checkHttp2Request, isRefusal } from './request-checks.js'
+import { first, peerOf, serverName } from './request-fields.js'
 import { Http2TunnelClient } from './tunnel-client.js'
-import { openWebSocket, peerAddress, type UpgradeContext } from './upgrade.js'
+import { openWebSocket, type UpgradeContext } from './upgrade.js'
 
 /**
  * Serves a CONNECT stream. `raw` is its fields without pseudo-headers. Plain CONNECT (a TCP tunnel,
@@ -32,12 +33,11 @@ export function handleExtendedConnect(
   if (scheme !== 'https' || path === undefined)
     return sendText(reply, 400, 'an extended CONNECT needs :scheme https and a :path\n')
   const socket = stream.session?.socket as TLSSocket | undefined
-  const sni = typeof socket?.servername === 'string' ? socket.servername : undefined
   const checked = checkHttp2Request(
     first(headers[':authority']),
     headers.host,
     path,
-    sni || undefined,
+    serverName(socket),
   )
   if (isRefusal(checked)) return sendText(reply, checked.status, `${checked.message}\n`)
   const client = new Http2TunnelClient(stream)
@@ -56,7 +56,7 @@ export function handleExtendedConnect(
       ...checked,
       method: 'GET',
       rawHeaders: fields,
-      peer: peerAddress(socket),
+      peer: peerOf(socket?.remoteAddress),
       cookie: Array.isArray(cookie) ? cookie.join('; ') : cookie,
       version: '2',
     },
@@ -64,8 +64,4 @@ export function handleExtendedConnect(
     Buffer.alloc(0),
   )
   if (refused) sendText(reply, refused.status, `${refused.message}\n`)
-}
-
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v
 }

@@ -22,6 +22,7 @@ import { buildSites, closeRouteState, type RouteState, type SiteState } from './
 import { normalizeHost, Router } from './router.js'
 import { serveRedirect, serveRespond } from './simple-routes.js'
 import { serveStatic } from './static-handler.js'
+import { cookieOf, first, flatten, framingFields, peerOf, serverName } from './request-fields.js'
 import { compileTrustedProxies } from './trusted-proxies.js'
 import type { Gateway, GatewayLimits, GatewayOptions, SiteOptions } from './types.js'
 import { handleUpgrade, type UpgradeContext } from './upgrade.js'
@@ -264,22 +265,6 @@ class ProxyGateway implements Gateway {
 
 function noop(): void {}
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v
-}
-
-/** The TLS SNI name of the connection, if the client sent one. */
-function serverName(socket: TLSSocket | undefined): string | undefined {
-  const name = socket?.servername
-  return typeof name === 'string' && name.length > 0 ? name : undefined
-}
-
-/** A dual-stack socket reports IPv4 peers as `::ffff:a.b.c.d`; logs and X-Forwarded-For want `a.b.c.d`. */
-export function peerOf(address: string | undefined): string {
-  if (address === undefined) return ''
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
-}
-
 /**
  * What undici gets as the request body: the client's own stream when it can be given away (HTTP/1.1
  * with a known length, which the parser enforces), else a readable of our own (see limited-body.ts).
@@ -288,56 +273,4 @@ function bodyFor(x: Incoming, maxBytes: number): Readable | null {
   if (x.body === null) return null
   if (x.version === '1.1' && x.contentLength !== undefined) return x.body
   return limitedBody(x.body, x.contentLength === undefined ? maxBytes : Infinity)
-}
-
-interface FramingFields {
-  contentLength: string | undefined
-  chunked: boolean
-  expectContinue: boolean
-  cookie: string | undefined
-}
-
-/**
- * The fields the gateway reads from an HTTP/1.1 head, found by name length first (most names are
- * ruled out without lower-casing). llhttp already refused conflicting Content-Lengths.
- */
-function framingFields(raw: readonly string[]): FramingFields {
-  const out: FramingFields = {
-    contentLength: undefined,
-    chunked: false,
-    expectContinue: false,
-    cookie: undefined,
-  }
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
-    const n = name.length
-    if (n !== 6 && n !== 14 && n !== 17) continue
-    const lower = name.toLowerCase()
-    const value = raw[i + 1] as string
-    if (lower === 'content-length') out.contentLength ??= value
-    else if (lower === 'transfer-encoding') out.chunked = true
-    // RFC 9110 §10.1.1: the only expectation defined.
-    else if (lower === 'expect') out.expectContinue = value.toLowerCase() === '100-continue'
-    else if (lower === 'cookie')
-      out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`
-  }
-  return out
-}
-
-function cookieOf(headers: IncomingHttpHeaders): string | undefined {
-  const c = headers.cookie
-  return Array.isArray(c) ? c.join('; ') : c
-}
-
-/** HTTP/2 fields as a flat list without pseudo-headers (Node joins repeated `cookie` with `; `). */
-function flatten(headers: IncomingHttpHeaders): string[] {
-  const out: string[] = []
-  for (const name in headers) {
-    if (name.charCodeAt(0) === 0x3a /* : */) continue
-    const v = headers[name]
-    if (v === undefined) continue
-    if (Array.isArray(v)) for (const item of v) out.push(name, item)
-    else out.push(name, v)
-  }
-  return out
 }

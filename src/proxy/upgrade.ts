@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { forwardRequestHeaders } from './forward-headers.js'
 import { checkHttp1Request, isRefusal, type CheckedRequest } from './request-checks.js'
+import { peerOf, serverName } from './request-fields.js'
 import type { RouteState, SiteState } from './route-state.js'
 import type { Router } from './router.js'
 import type { GatewayLimits } from './types.js'
@@ -36,9 +37,14 @@ export function handleUpgrade(
     return refuse(socket, 431, 'too many header fields')
   const token = (req.headers.upgrade ?? '').trim().toLowerCase()
   if (token !== 'websocket') return serveIgnoringUpgrade(ctx, req, socket, head)
-  const checked = checkHttp1Request(req.httpVersion, url, req.rawHeaders, serverName(socket))
+  const checked = checkHttp1Request(
+    req.httpVersion,
+    url,
+    req.rawHeaders,
+    serverName(socket as TLSSocket),
+  )
   if (isRefusal(checked)) return refuse(socket, checked.status, checked.message)
-  const peer = peerAddress(socket)
+  const peer = peerOf((socket as Partial<TLSSocket>).remoteAddress)
   const refused = openWebSocket(
     ctx,
     {
@@ -166,17 +172,6 @@ function refuse(socket: Duplex, status: number, message: string): void {
     `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   )
-}
-
-function serverName(socket: Duplex): string | undefined {
-  const name = (socket as TLSSocket).servername
-  return typeof name === 'string' && name.length > 0 ? name : undefined
-}
-
-/** The client's address (IPv4 peers of a dual-stack socket as `a.b.c.d`). */
-export function peerAddress(socket: Duplex | undefined): string {
-  const a = (socket as TLSSocket | undefined)?.remoteAddress ?? ''
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a
 }
 
 function toRecord(flat: readonly string[]): Record<string, string | string[]> {
