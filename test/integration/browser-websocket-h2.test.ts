@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { WebSocketServer } from 'ws'
+import { CHROMIUM_FLAGS } from '../helpers/chromium.js'
 import { proxyRoute, site, startProxy } from '../helpers/proxy-fixture.js'
 
 /** A page load plus a WebSocket round trip on loopback takes a second or two. */
@@ -73,14 +74,7 @@ test('headless Chromium opens wss:// over the page’s HTTP/2 connection through
   const chromium = spawn(
     'chromium',
     [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_FLAGS,
       // The local CA is not in this profile's trust store; trust is not what this test is about
       // (browser.test.ts covers it), the protocol the WebSocket takes is.
       '--ignore-certificate-errors',

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type GatehouseServer } from '../../src/server/create-server.js'
 import type { RequestHandler } from '../../src/server/https-server.js'
+import { CHROMIUM_FLAGS } from '../helpers/chromium.js'
 
 /**
  * What a browser sees (issue 3 §7): headless Chromium loads a page served with a local-CA certificate
@@ -20,18 +21,6 @@ const CHROMIUM_TIMEOUT_MS = 60_000
 const TOOL_TIMEOUT_MS = 30_000
 /** Text only the app's page contains: present in the DOM dump means the page really loaded. */
 const MARKER = 'gatehouse-browser-page'
-
-/** The flags from the task: headless, as root, and nothing that talks to Google in the background. */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 interface Run {
   code: number | null
