@@ -3,7 +3,10 @@
  *
  *   node build/bench/lib/node-proxy-server.js KIND PORT CRT KEY ORIGIN_URL
  *
- * KIND is `undici` (a bare undici `Pool.stream` proxy on `https.createServer`), `http-proxy`,
+ * KIND is `undici` (a bare undici `Pool.stream` proxy on `https.createServer`), `undici-dispatch`
+ * (the floor of the stack issue 4 prescribes: node:http in front, undici's callback `dispatch`
+ * behind, the fields passed through with no routing, no checks, no forwarding headers, no log),
+ * `http-proxy`,
  * `http-proxy-3`, `fastify` (fastify + @fastify/http-proxy) or `fastify-h2` (the same on fastify's
  * HTTP/2 server with HTTP/1.1 allowed). Each listens on 127.0.0.1:PORT with TLS 1.3 only and keeps
  * upstream connections alive. A library that fails to load or start exits with status 3 and one
@@ -59,6 +62,46 @@ async function undiciHandler(origin: string): Promise<Handler> {
 }
 
 /** http-proxy and http-proxy-3 share one API; both get a keep-alive agent (default: none). */
+/**
+ * The least a node:http + undici proxy can do per request: what Gatehouse's HTTP/1.1 path is built
+ * on, without anything Gatehouse adds. Response fields pass through but for `connection`.
+ */
+async function undiciDispatchHandler(origin: string): Promise<Handler> {
+  const { Pool } = await import('undici')
+  const pool = new Pool(origin, { keepAliveTimeout: 60_000 })
+  const host = new URL(origin).host
+  return (req, res) => {
+    const bodyless = req.method === 'GET' || req.method === 'HEAD'
+    pool.dispatch(
+      {
+        path: req.url ?? '/',
+        method: req.method ?? 'GET',
+        headers: ['host', host],
+        body: bodyless ? null : req,
+      },
+      {
+        onConnect() {},
+        onError(err) {
+          if (res.headersSent) res.destroy(err)
+          else res.writeHead(502).end('upstream failed\n')
+        },
+        onHeaders(status, raw) {
+          const fields: string[] = []
+          for (let i = 0; i < raw.length; i += 2) {
+            const name = raw[i]?.toString('latin1') ?? ''
+            if (name.toLowerCase() !== 'connection')
+              fields.push(name, raw[i + 1]?.toString('latin1') ?? '')
+          }
+          res.writeHead(status, fields)
+          return true
+        },
+        onData: (chunk) => res.write(chunk),
+        onComplete: () => void res.end(),
+      },
+    )
+  }
+}
+
 async function httpProxyHandler(
   pkg: 'http-proxy' | 'http-proxy-3',
   origin: string,
@@ -113,9 +156,13 @@ async function main(argv: string[]): Promise<void> {
     return startFastify(kind === 'fastify-h2', tls, Number(port), origin)
   let handler: Handler
   if (kind === 'undici') handler = await undiciHandler(origin)
+  else if (kind === 'undici-dispatch') handler = await undiciDispatchHandler(origin)
   else if (kind === 'http-proxy' || kind === 'http-proxy-3')
     handler = await httpProxyHandler(kind, origin)
-  else throw new Error(`unknown proxy kind ${kind}; use undici, http-proxy, http-proxy-3, fastify`)
+  else
+    throw new Error(
+      `unknown proxy kind ${kind}; use undici, undici-dispatch, http-proxy, http-proxy-3, fastify`,
+    )
   const server = createServer(tls, handler)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -188,6 +188,10 @@ export const PROXY_CONTENDERS: readonly ProxyContender[] = [
     },
   },
   nodeProxy('undici', 'undici `Pool.stream` on `https.createServer`'),
+  nodeProxy(
+    'undici-dispatch',
+    'floor: undici `dispatch` on `https.createServer`, fields passed through',
+  ),
   nodeProxy('http-proxy', 'http-proxy (keep-alive agent)'),
   nodeProxy('http-proxy-3', 'http-proxy-3 (keep-alive agent)'),
   nodeProxy('fastify', 'fastify + @fastify/http-proxy'),
