@@ -51,6 +51,24 @@ test('64 KiB pending are written without waiting for the timer', async (t) => {
   assert.equal(lines(file).length, 80)
 })
 
+test('lines that arrive during a write wait for the timer, not for the write to end', async (t) => {
+  // Written as soon as the previous write ended, a busy server's log became a write per few lines.
+  const file = join(scratch(t), 'access.log')
+  const w = new AccessLogWriter(file, { flushMs: 60_000 })
+  const big = 'x'.repeat(1000)
+  // The 65th line passes 64 KiB and starts a write; the rest arrive while it is under way.
+  for (let i = 0; i < 70; i++) w.write({ i, big })
+  w.write({ late: true })
+  const deadline = Date.now() + 5000
+  while (lines(file).length === 0 && Date.now() < deadline) await sleep(10)
+  await sleep(200)
+  const first = lines(file).length
+  assert.ok(first >= 60 && first < 71, `${first} lines in the first write, the rest waiting`)
+  await w.close()
+  assert.equal(lines(file).length, 71)
+  assert.deepEqual(lines(file).at(-1), { late: true })
+})
+
 test('close() writes what is pending; the file is appended to, created 0640', async (t) => {
   const file = join(scratch(t), 'access.log')
   writeFileSync(file, '{"old":true}\n')

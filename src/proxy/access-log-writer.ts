@@ -41,14 +41,7 @@ export class AccessLogWriter {
     if (this.#closed || this.error) return
     this.#pending += `${JSON.stringify(entry)}\n`
     if (this.#pending.length >= FLUSH_BYTES) this.#flush()
-    else if (!this.#scheduled) {
-      this.#scheduled = true
-      // Unref'd: a pending flush never keeps the process alive; close() writes what is left.
-      setTimeout(() => {
-        this.#scheduled = false
-        this.#flush()
-      }, this.#flushMs).unref()
-    }
+    else this.#schedule()
   }
 
   /** Writes what is pending, then closes the file. Rejects with the first write error, if any. */
@@ -62,6 +55,16 @@ export class AccessLogWriter {
       throw new Error(`cannot write the access log ${this.#path}: ${this.error.message}`, {
         cause: this.error,
       })
+  }
+
+  /** Arms the flush timer unless it is armed. Unref'd: it never keeps the process alive. */
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setTimeout(() => {
+      this.#scheduled = false
+      this.#flush()
+    }, this.#flushMs).unref()
   }
 
   #flush(): void {
@@ -88,7 +91,13 @@ export class AccessLogWriter {
 
   #done(): void {
     this.#writing = false
-    if (this.#pending !== '' && !this.error) return this.#flush()
+    // What piled up during the write waits for its own turn: written at once, every completion
+    // would start the next write, and at 10k requests a second the batches shrank to a few lines
+    // (a thread-pool write every ~1 ms, measured at 20+ µs of CPU per request on the proxy's core).
+    if (this.#pending !== '' && !this.error) {
+      if (this.#closed || this.#pending.length >= FLUSH_BYTES) return this.#flush()
+      this.#schedule()
+    }
     const idle = this.#idle
     this.#idle = undefined
     idle?.()
