@@ -6,22 +6,20 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { WebSocketServer } from 'ws'
 import { CHROMIUM_FLAGS } from '../helpers/chromium.js'
 import { proxyRoute, site, startProxy } from '../helpers/proxy-fixture.js'
+import { startWsServer } from '../helpers/ws-server.js'
 
 /** A page load plus a WebSocket round trip on loopback takes a second or two. */
 const BROWSER_TIMEOUT_MS = 30_000
 const NO_OPS = { set: {}, remove: [] }
 
 test('headless Chromium opens wss:// over the page’s HTTP/2 connection through the proxy', async (t) => {
-  const server = createServer()
-  const wss = new WebSocketServer({ server })
+  const { wss, port } = await startWsServer(t)
   const handshakes: IncomingMessage[] = []
   const messages: string[] = []
   let sawDone: () => void = () => {}
@@ -35,14 +33,7 @@ test('headless Chromium opens wss:// over the page’s HTTP/2 connection through
       else ws.send(`echo: ${text}`)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(async () => {
-    for (const c of wss.clients) c.terminate()
-    wss.close()
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  const upstream = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const upstream = `http://127.0.0.1:${port}`
   const page =
     '<!doctype html><title>ws</title><script>' +
     'const ws = new WebSocket(`wss://${location.host}/ws`);' +

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { test, type TestContext } from 'node:test'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import { closeCode, h2Session, openH2WebSocket } from '../helpers/h2-websocket.js'
 import {
   proxyRoute,
@@ -16,6 +16,7 @@ import {
   startRawUpstream,
   type ProxyFixture,
 } from '../helpers/proxy-fixture.js'
+import { startWsServer } from '../helpers/ws-server.js'
 
 const TEXT = 0x1
 const CLOSE = 0x8
@@ -27,9 +28,7 @@ async function wsUpstream(t: TestContext): Promise<{
   sockets: WebSocket[]
   closes: Array<Promise<{ code: number; reason: string }>>
 }> {
-  const server = createServer()
-  const wss = new WebSocketServer({
-    server,
+  const { wss, port } = await startWsServer(t, {
     handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false),
   })
   const requests: IncomingMessage[] = []
@@ -46,14 +45,7 @@ async function wsUpstream(t: TestContext): Promise<{
     ws.send('welcome')
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(async () => {
-    for (const c of wss.clients) c.terminate()
-    wss.close()
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return { port: (server.address() as AddressInfo).port, requests, sockets, closes }
+  return { port, requests, sockets, closes }
 }
 
 async function proxyTo(t: TestContext, upstreamUrl: string): Promise<ProxyFixture> {
