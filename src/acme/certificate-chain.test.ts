@@ -28,7 +28,7 @@ function selfSigned(dir: string, cn: string): string {
       '-days',
       '1',
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', timeout: 30_000 },
   )
   return readFileSync(out, 'utf8')
 }

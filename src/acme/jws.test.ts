@@ -114,7 +114,10 @@ test('key authorization (§8.1) and dns-01 TXT value (§8.4)', () => {
   const ka = keyAuthorization('tok-en_1', key)
   assert.match(ka, /^tok-en_1\.[A-Za-z0-9_-]{43}$/)
   // Checked against openssl, an independent SHA-256.
-  const digest = execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: ka })
+  const digest = execFileSync('openssl', ['dgst', '-sha256', '-binary'], {
+    input: ka,
+    timeout: 30_000,
+  })
   assert.equal(dns01TxtValue(ka), digest.toString('base64url'))
   assert.match(dns01TxtValue(ka), /^[A-Za-z0-9_-]{43}$/)
   assert.throws(() => keyAuthorization('', key), { name: 'TypeError' })

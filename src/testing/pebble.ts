@@ -115,7 +115,7 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
       '-addext',
       'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', timeout: 30_000 },
   )
   const listenerCaPem = readFileSync(certFile, 'utf8')
 

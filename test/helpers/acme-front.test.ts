@@ -347,22 +347,26 @@ async function pollOrder(client: TestClient, url: string, want: string): Promise
 /** A DER CSR for `name`, base64url, made by the openssl CLI. */
 function csr(name: string, dir: string): string {
   const keyFile = join(dir, `${name}.key`)
-  const der = execFileSync('openssl', [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    `subjectAltName=DNS:${name}`,
-    '-outform',
-    'DER',
-  ])
+  const der = execFileSync(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=DNS:${name}`,
+      '-outform',
+      'DER',
+    ],
+    { timeout: 30_000 },
+  )
   return der.toString('base64url')
 }

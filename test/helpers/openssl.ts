@@ -25,7 +25,11 @@ export function opensslVerify(
     if (options.name) args.push('-verify_hostname', options.name)
     if (options.ip) args.push('-verify_ip', options.ip)
     args.push(join(dir, 'leaf.pem'))
-    return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    return execFileSync('openssl', args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -33,5 +37,9 @@ export function opensslVerify(
 
 /** `openssl x509 -noout -text` of the first certificate. */
 export function opensslText(pem: string): string {
-  return execFileSync('openssl', ['x509', '-noout', '-text'], { input: pem, encoding: 'utf8' })
+  return execFileSync('openssl', ['x509', '-noout', '-text'], {
+    input: pem,
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
 }

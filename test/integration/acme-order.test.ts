@@ -73,7 +73,7 @@ function opensslCsr(dir: string, name: string, san: string): { csrDer: Buffer; k
   execFileSync(
     'openssl',
     ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', timeout: 30_000 },
   )
   execFileSync(
     'openssl',
@@ -91,7 +91,7 @@ function opensslCsr(dir: string, name: string, san: string): { csrDer: Buffer; k
       '-out',
       csrFile,
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', timeout: 30_000 },
   )
   return { csrDer: readFileSync(csrFile), keyFile }
 }
@@ -164,7 +164,7 @@ function opensslVerify(dir: string, chainPem: string, rootFile: string, name: st
       join(dir, `${name}-inter.pem`),
       join(dir, `${name}-leaf.pem`),
     ],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', timeout: 30_000 },
   )
   assert.match(out, /: OK/)
 }
