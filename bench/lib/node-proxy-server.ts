@@ -6,6 +6,9 @@
  * KIND is `undici` (a bare undici `Pool.stream` proxy on `https.createServer`), `undici-dispatch`
  * (the floor of the stack issue 4 prescribes: node:http in front, undici's callback `dispatch`
  * behind, the fields passed through with no routing, no checks, no forwarding headers, no log),
+ * `tls-dispatch` (a ceiling, not a proxy anyone should run: HTTP/1.1 parsed by hand on the TLS
+ * socket, no node:http, keep-alive GET/HEAD only, no checks at all, undici's `dispatch` behind and
+ * the answer written in one piece: what Gatehouse could reach with an HTTP/1.1 server of its own),
  * `http-proxy`,
  * `http-proxy-3`, `fastify` (fastify + @fastify/http-proxy) or `fastify-h2` (the same on fastify's
  * HTTP/2 server with HTTP/1.1 allowed). Each listens on 127.0.0.1:PORT with TLS 1.3 only and keeps
@@ -15,6 +18,7 @@
 import { readFileSync } from 'node:fs'
 import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { createServer, type ServerOptions } from 'node:https'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 
 type Handler = (req: IncomingMessage, res: import('node:http').ServerResponse) => void
 
@@ -102,6 +106,66 @@ async function undiciDispatchHandler(origin: string): Promise<Handler> {
   }
 }
 
+/**
+ * The `tls-dispatch` ceiling: one request at a time per connection, its head split by hand (no
+ * validation: bench traffic only), forwarded through undici's `dispatch`; the status line, the
+ * upstream's fields and the body leave in one write.
+ */
+async function startTlsDispatch(tls: ServerOptions, port: number, origin: string): Promise<void> {
+  const { Pool } = await import('undici')
+  const pool = new Pool(origin, { keepAliveTimeout: 60_000 })
+  const host = new URL(origin).host
+  const end = Buffer.from('\r\n\r\n')
+  const serve = (socket: TLSSocket): void => {
+    let pending: Buffer = Buffer.alloc(0)
+    let busy = false
+    const next = (): void => {
+      const at = busy ? -1 : pending.indexOf(end)
+      if (at < 0) return
+      const line = pending.toString('latin1', 0, pending.indexOf('\r\n'))
+      pending = pending.subarray(at + 4)
+      const [method = 'GET', path = '/'] = line.split(' ')
+      busy = true
+      let head = ''
+      const chunks: Buffer[] = []
+      pool.dispatch(
+        { method, path, headers: ['host', host], body: null },
+        {
+          onConnect() {},
+          onError: () => socket.destroy(),
+          onHeaders(status, raw) {
+            head = `HTTP/1.1 ${status} OK\r\n`
+            for (let i = 0; i < raw.length; i += 2) {
+              const name = raw[i]?.toString('latin1') ?? ''
+              const lower = name.toLowerCase()
+              if (lower !== 'connection' && lower !== 'keep-alive')
+                head += `${name}: ${raw[i + 1]?.toString('latin1') ?? ''}\r\n`
+            }
+            head += '\r\n'
+            return true
+          },
+          onData: (chunk) => chunks.push(chunk) > 0,
+          onComplete() {
+            socket.write(Buffer.concat([Buffer.from(head, 'latin1'), ...chunks]))
+            busy = false
+            next()
+          },
+        },
+      )
+    }
+    socket.on('data', (data: Buffer) => {
+      pending = pending.length === 0 ? data : Buffer.concat([pending, data])
+      next()
+    })
+    socket.on('error', () => socket.destroy())
+  }
+  const server = createTlsServer({ ...tls, ALPNProtocols: ['http/1.1'] }, serve)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', resolve)
+  })
+}
+
 async function httpProxyHandler(
   pkg: 'http-proxy' | 'http-proxy-3',
   origin: string,
@@ -152,6 +216,7 @@ async function main(argv: string[]): Promise<void> {
     key: readFileSync(key),
     minVersion: 'TLSv1.3',
   }
+  if (kind === 'tls-dispatch') return startTlsDispatch(tls, Number(port), origin)
   if (kind === 'fastify' || kind === 'fastify-h2')
     return startFastify(kind === 'fastify-h2', tls, Number(port), origin)
   let handler: Handler
@@ -161,7 +226,7 @@ async function main(argv: string[]): Promise<void> {
     handler = await httpProxyHandler(kind, origin)
   else
     throw new Error(
-      `unknown proxy kind ${kind}; use undici, undici-dispatch, http-proxy, http-proxy-3, fastify`,
+      `unknown proxy kind ${kind}; use undici, undici-dispatch, tls-dispatch, http-proxy, http-proxy-3, fastify`,
     )
   const server = createServer(tls, handler)
   await new Promise<void>((resolve, reject) => {

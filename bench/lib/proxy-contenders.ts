@@ -192,6 +192,10 @@ export const PROXY_CONTENDERS: readonly ProxyContender[] = [
     'undici-dispatch',
     'floor: undici `dispatch` on `https.createServer`, fields passed through',
   ),
+  nodeProxy(
+    'tls-dispatch',
+    'ceiling: HTTP/1.1 split by hand on the TLS socket (no node:http, no checks), undici `dispatch`',
+  ),
   nodeProxy('http-proxy', 'http-proxy (keep-alive agent)'),
   nodeProxy('http-proxy-3', 'http-proxy-3 (keep-alive agent)'),
   nodeProxy('fastify', 'fastify + @fastify/http-proxy'),
