@@ -64,6 +64,8 @@ test('a chunked body ends after the last chunk and trailers, fed whole or byte b
     '0\r\n\r\n',
     '5\r\nhello\r\n0\r\n\r\n',
     'A;ext=1\r\n0123456789\r\n0\r\n\r\n',
+    '5 ; a = "b \\" c" ; d\r\nhello\r\n0\r\n\r\n',
+    '5\t;a=b;c;d="x\ty"\r\nhello\r\n0\r\n\r\n',
     'a \r\n0123456789\r\n0 ; x\r\nTrailer: v\r\nOther: w\r\n\r\n',
     '3\r\n\r\n\r\r\n0\r\n\r\n',
   ]
@@ -89,6 +91,17 @@ test('a chunked body with bad framing throws', () => {
     '1234567890abc\r\n',
     '5\r\nhello\r\n0\r\n\rX',
     '1;a\nb\r\n',
+    // RFC 9112 §7.1.1 chunk-ext, read to the letter (llhttp agrees on each).
+    '5 5\r\n',
+    '5;\r\n',
+    '5;=b\r\n',
+    '5;a=\r\n',
+    '5;a="b\r\n',
+    '5;a=b c\r\n',
+    '5;a=b"\r\n',
+    '5;a="\x00"\r\n',
+    '5;a b\r\n',
+    '5 x\r\n',
   ]
   for (const body of bad) {
     assert.throws(

@@ -87,12 +87,25 @@ class LengthTracker implements BodyTracker {
 
 const CR = 0x0d
 const LF = 0x0a
+const SP = 0x20
+const HTAB = 0x09
+const SEMICOLON = 0x3b
+const EQUALS = 0x3d
+const DQUOTE = 0x22
+const BACKSLASH = 0x5c
 /** More hex digits than this means a chunk of 2^48 bytes or more: refused, as no body is that big. */
 const MAX_SIZE_DIGITS = 12
 
 type ChunkState =
   | 'size'
-  | 'ext'
+  | 'extWs'
+  | 'extNameStart'
+  | 'extName'
+  | 'extNameWs'
+  | 'extValue'
+  | 'extToken'
+  | 'extQuoted'
+  | 'extEscape'
   | 'sizeLf'
   | 'data'
   | 'dataCr'
@@ -139,10 +152,15 @@ class ChunkedTracker implements BodyTracker {
     switch (this.#state) {
       case 'size':
         return this.#sizeByte(byte)
-      case 'ext':
-        if (byte === CR) this.#state = 'sizeLf'
-        else if (byte === LF || byte === 0) throw new Error('bad chunk extension')
-        return
+      case 'extWs':
+      case 'extNameStart':
+      case 'extName':
+      case 'extNameWs':
+      case 'extValue':
+      case 'extToken':
+      case 'extQuoted':
+      case 'extEscape':
+        return this.#extByte(byte)
       case 'sizeLf':
         this.#expect(byte, LF, this.#size === 0 ? 'trailerStart' : 'data')
         this.#digits = 0
@@ -175,17 +193,81 @@ class ChunkedTracker implements BodyTracker {
       throw new Error('chunk size missing')
     } else if (byte === CR) {
       this.#state = 'sizeLf'
-    } else if (byte === 0x3b || byte === 0x20 || byte === 0x09) {
-      this.#state = 'ext'
+    } else if (byte === SEMICOLON) {
+      this.#state = 'extNameStart'
+    } else if (byte === SP || byte === HTAB) {
+      this.#state = 'extWs'
     } else {
       throw new Error('bad chunk size')
     }
+  }
+
+  /**
+   * RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ).
+   * Read to the letter, as llhttp does: `5 5`, `5;` or an unterminated quote is refused rather than
+   * skipped to the CR, since a lenient reader and a strict one would find different chunk boundaries.
+   */
+  #extByte(byte: number): void {
+    const next = extensionStep(this.#state, byte)
+    if (next === undefined) throw new Error('bad chunk extension')
+    this.#state = next
   }
 
   #expect(byte: number, wanted: number, next: ChunkState): void {
     if (byte !== wanted) throw new Error('bad chunk framing')
     this.#state = next
   }
+}
+
+/** The state after `byte` inside a chunk extension (see `#extByte`); undefined: not allowed. */
+function extensionStep(state: ChunkState, byte: number): ChunkState | undefined {
+  const ws = byte === SP || byte === HTAB
+  const token = isTokenByte(byte)
+  switch (state) {
+    case 'extWs':
+      return ws ? 'extWs' : byte === SEMICOLON ? 'extNameStart' : byte === CR ? 'sizeLf' : undefined
+    case 'extNameStart':
+      return ws ? 'extNameStart' : token ? 'extName' : undefined
+    case 'extName':
+    case 'extNameWs':
+      if (token && state === 'extName') return 'extName'
+      if (ws) return 'extNameWs'
+      if (byte === SEMICOLON) return 'extNameStart'
+      return byte === EQUALS ? 'extValue' : byte === CR ? 'sizeLf' : undefined
+    case 'extValue':
+      return ws ? 'extValue' : byte === DQUOTE ? 'extQuoted' : token ? 'extToken' : undefined
+    case 'extToken':
+      if (token) return 'extToken'
+      return ws ? 'extWs' : byte === SEMICOLON ? 'extNameStart' : byte === CR ? 'sizeLf' : undefined
+    case 'extQuoted':
+      if (byte === DQUOTE) return 'extWs'
+      return byte === BACKSLASH ? 'extEscape' : isQdText(byte) ? 'extQuoted' : undefined
+    case 'extEscape':
+      return isQdText(byte) || byte === DQUOTE || byte === BACKSLASH ? 'extQuoted' : undefined
+    default:
+      return undefined
+  }
+}
+
+/** RFC 9110 §5.6.2 tchar. */
+function isTokenByte(byte: number): boolean {
+  return (
+    (byte >= 0x30 && byte <= 0x39) ||
+    ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7a) ||
+    "!#$%&'*+-.^_`|~".includes(String.fromCharCode(byte))
+  )
+}
+
+/** RFC 9110 §5.6.4 qdtext: HTAB, SP, and visible octets but `"` and `\\`, and obs-text. */
+function isQdText(byte: number): boolean {
+  return (
+    byte === HTAB ||
+    byte === SP ||
+    byte === 0x21 ||
+    (byte >= 0x23 && byte <= 0x5b) ||
+    (byte >= 0x5d && byte <= 0x7e) ||
+    byte >= 0x80
+  )
 }
 
 function hexValue(byte: number): number {
