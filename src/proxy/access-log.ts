@@ -1,20 +1,33 @@
 /**
- * Access-log entries: one JSON-ready object per request, handed to `GatewayOptions.accessLog` when
- * the site has `accessLog` on. Field names are stable (log pipelines key on them).
+ * Access-log entries: one JSON-ready object per request, and one per WebSocket handshake (written
+ * when its tunnel closes, see websocket-log.ts), handed to `GatewayOptions.accessLog` when the site
+ * has `accessLog` on. Field names are stable (log pipelines key on them).
  */
 
 export interface AccessLogFields {
   /** Client peer address. */
   remote: string
+  /** The client's: a WebSocket is GET over HTTP/1.1, CONNECT over HTTP/2 (RFC 8441). */
   method: string
   host: string
   /** Request-target as received (path and query). */
   path: string
-  /** Status sent, or 0 when the client went away first. */
+  /**
+   * Status sent, or 0 when the client went away first. A WebSocket's is 101 (HTTP/1.1) or 200
+   * (HTTP/2) once the tunnel opened, else the refusal or the upstream's relayed answer.
+   */
   status: number
-  /** Response body bytes sent. */
+  /**
+   * Response body bytes sent. For a WebSocket, as nginx's $body_bytes_sent counts it: everything
+   * sent to the client after the answer's head over the tunnel's whole life (whole frames, their
+   * heads included, payloads never decoded; our own going-away close frame not counted), or the
+   * body of a refusal or relayed answer. Bytes from the client are not counted.
+   */
   bytes: number
-  /** From the request's arrival to the end of the response, in milliseconds. */
+  /**
+   * From the request's arrival to the end of the response, in milliseconds; for a WebSocket, to
+   * the close of its tunnel (both connections).
+   */
   durationMs: number
   /** `http://host:port` of the upstream that answered, for proxy routes. */
   upstream?: string | undefined

@@ -10,7 +10,7 @@ import { sendText } from './reply.js'
 import { checkHttp2Request, isRefusal } from './request-checks.js'
 import { first, peerOf, serverName } from './request-fields.js'
 import { Http2TunnelClient } from './tunnel-client.js'
-import { openWebSocket, type UpgradeContext } from './upgrade.js'
+import { openWebSocket, refuseMisdirected, type UpgradeContext } from './upgrade.js'
 
 /**
  * Serves a CONNECT stream. `raw` is its fields without pseudo-headers. Plain CONNECT (a TCP tunnel,
@@ -23,6 +23,7 @@ export function handleExtendedConnect(
   headers: IncomingHttpHeaders,
   raw: readonly string[],
   reply: Reply,
+  start: number,
 ): void {
   const protocol = first(headers[':protocol'])
   if (protocol === undefined) return sendText(reply, 501, 'CONNECT is not supported\n')
@@ -39,8 +40,14 @@ export function handleExtendedConnect(
     path,
     serverName(socket),
   )
-  if (isRefusal(checked)) return sendText(reply, checked.status, `${checked.message}\n`)
+  const remote = peerOf(socket?.remoteAddress)
   const client = new Http2TunnelClient(stream)
+  if (isRefusal(checked)) {
+    if (checked.host === undefined) return sendText(reply, checked.status, `${checked.message}\n`)
+    const { host } = checked
+    const logged = { remote, method: 'CONNECT', host, path, proto: '2' as const, start }
+    return refuseMisdirected(ctx, logged, client, checked)
+  }
   // RFC 8441 §5: the client sends no Sec-WebSocket-Key (and no Upgrade, which HTTP/2 forbids); the
   // upstream gets ours, and the Upgrade an HTTP/1.1 handshake needs.
   const fields: string[] = []
@@ -50,18 +57,18 @@ export function handleExtendedConnect(
   }
   fields.push('upgrade', 'websocket', 'sec-websocket-key', client.key)
   const cookie = headers.cookie
-  const refused = openWebSocket(
+  openWebSocket(
     ctx,
     {
       ...checked,
       method: 'GET',
       rawHeaders: fields,
-      peer: peerOf(socket?.remoteAddress),
+      peer: remote,
       cookie: Array.isArray(cookie) ? cookie.join('; ') : cookie,
       version: '2',
+      start,
     },
     client,
     Buffer.alloc(0),
   )
-  if (refused) sendText(reply, refused.status, `${refused.message}\n`)
 }

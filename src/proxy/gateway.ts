@@ -121,7 +121,7 @@ class ProxyGateway implements Gateway {
     if (refused) return sendText(reply, refused.status, refused.message)
     // RFC 8441 extended CONNECT (WebSockets); plain CONNECT tunnels are not offered.
     if (method === 'CONNECT')
-      return handleExtendedConnect(this.#upgradeContext(), stream, headers, raw, reply)
+      return handleExtendedConnect(this.#upgradeContext(), stream, headers, raw, reply, start)
     const sni = serverName(stream.session?.socket as TLSSocket | undefined)
     const checked = checkHttp2Request(first(headers[':authority']), headers.host, path, sni)
     if (isRefusal(checked)) return sendText(reply, checked.status, `${checked.message}\n`)
@@ -179,6 +179,7 @@ class ProxyGateway implements Gateway {
       router: this.#router,
       trusted: this.#trusted,
       via: this.#via,
+      accessLog: this.#log,
       handleRequest: (r, s) => this.handleRequest(r, s),
     }
   }

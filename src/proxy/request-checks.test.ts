@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { checkHttp1Request, checkHttp2Request, isRefusal } from './request-checks.js'
 
 function outcome(r: ReturnType<typeof checkHttp1Request>): string {
-  return isRefusal(r) ? `${r.status}${r.close ? ' close' : ''}` : `ok ${r.host} ${r.path}`
+  if (!isRefusal(r)) return `ok ${r.host} ${r.path}`
+  return `${r.status}${r.close ? ' close' : ''}${r.host !== undefined ? ` for ${r.host}` : ''}`
 }
 
 describe('checkHttp1Request', () => {
@@ -19,7 +20,7 @@ describe('checkHttp1Request', () => {
     ['host with port', '/', ['Host', 'APP.test:8443'], 'app.test', 'ok app.test /'],
     ['no SNI is not checked', '/', H, undefined, 'ok app.test /'],
     ['SNI with a trailing dot', '/', H, 'app.test.', 'ok app.test /'],
-    ['SNI differs', '/', H, 'other.test', '421'],
+    ['SNI differs', '/', H, 'other.test', '421 for app.test'],
     ['missing Host', '/', [], 'app.test', '400 close'],
     ['two Host', '/', [...H, 'host', 'app.test'], 'app.test', '400 close'],
     ['bad Host', '/', ['Host', 'a b'], 'app.test', '400 close'],
@@ -87,7 +88,7 @@ describe('checkHttp2Request', () => {
     ['both, same', ['app.test:443', 'app.test', '/', 'app.test'], 'ok app.test /'],
     ['both, different', ['app.test', 'evil.test', '/', 'app.test'], '400 close'],
     ['none', [undefined, undefined, '/', 'app.test'], '400 close'],
-    ['SNI differs', ['evil.test', undefined, '/', 'app.test'], '421'],
+    ['SNI differs', ['evil.test', undefined, '/', 'app.test'], '421 for evil.test'],
     ['path not origin-form', ['app.test', undefined, 'x', 'app.test'], '400 close'],
     ['path normalised', ['app.test', undefined, '/p/%2E%2E/q?a', 'app.test'], 'ok app.test /q?a'],
     ['path above the root', ['app.test', undefined, '/%2e%2e/etc', 'app.test'], '400'],

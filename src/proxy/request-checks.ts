@@ -14,6 +14,8 @@ export interface Refusal {
   message: string
   /** HTTP/1.1: close the connection after the answer (the framing can no longer be trusted). */
   close: boolean
+  /** On a 421 only: the (normalised) host the request named, so its site can log the refusal. */
+  host?: string
 }
 
 export interface CheckedRequest {
@@ -108,7 +110,10 @@ function checkSni(host: string, sni: string | undefined): Refusal | undefined {
   if (!sni) return undefined
   const name = sni.length > 0 && sni.endsWith('.') ? sni.slice(0, -1) : sni
   if (name.toLowerCase() === host) return undefined
-  return refuse(421, `this connection is for ${name.toLowerCase()}, not ${host}`, false)
+  return {
+    ...refuse(421, `this connection is for ${name.toLowerCase()}, not ${host}`, false),
+    host,
+  }
 }
 
 /** Origin-form (`/p?q`) as is; absolute-form reduced to its path and authority; else undefined. */

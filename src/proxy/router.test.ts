@@ -65,6 +65,13 @@ describe('Router', () => {
     assert.equal(router.serves('z.z.example.com'), false)
     assert.equal(router.serves('example.com'), false)
   })
+
+  test('siteFor() finds the site whatever the path, also when no route matches it', () => {
+    assert.equal(router.siteFor('b.a.example.com')?.name, 'nested')
+    assert.equal(router.match('b.a.example.com', '/'), undefined)
+    assert.equal(router.siteFor('z.example.com')?.name, 'wild')
+    assert.equal(router.siteFor('example.com'), undefined)
+  })
 })
 
 describe('normalizeHost', () => {

@@ -50,6 +50,11 @@ export class Router<S extends RoutableSite<R>, R extends { path: string }> {
     return this.#site(host) !== undefined
   }
 
+  /** The site answering `host` (already normalised), whichever path is asked for. */
+  siteFor(host: string): S | undefined {
+    return this.#site(host)?.site
+  }
+
   /** The site for `host` and its route for `path` (a pathname, or a request-target with a query). */
   match(host: string, path: string): RouteMatch<S, R> | undefined {
     const compiled = this.#site(host)

@@ -12,7 +12,7 @@ export interface SiteOptions {
   /** Exact names (`app.example.com`) and wildcards (`*.example.com`, one label), lower case. */
   hosts: string[]
   routes: RouteOptions[]
-  /** Write an access-log line per request. Default true. */
+  /** Write an access-log line per request and per WebSocket handshake. Default true. */
   accessLog: boolean
 }
 
@@ -25,7 +25,10 @@ export interface RouteBase {
   maxBodyBytes: number
   /** Headers changed on the way to the upstream (after the forwarding headers are set). */
   headersUp: HeaderOps
-  /** Headers changed on the way back to the client. */
+  /**
+   * Headers changed on the way back to the client; on a WebSocket handshake's answer too, except
+   * the fields the handshake needs (see websocket-answer.ts).
+   */
   headersDown: HeaderOps
 }
 
@@ -115,7 +118,10 @@ export interface GatewayOptions {
   trustedProxies: string[]
   /** Value of our `Via` entry's pseudonym. Default `gatehouse`. */
   via: string
-  /** Access-log sink: one JSON object per request (see access-log.ts). Default: none. */
+  /**
+   * Access-log sink: one JSON object per request, and per WebSocket handshake once its tunnel has
+   * closed (see access-log.ts). Default: none.
+   */
   accessLog?: (entry: Record<string, unknown>) => void
 }
 

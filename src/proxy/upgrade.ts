@@ -7,20 +7,31 @@
 import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
-import { forwardRequestHeaders } from './forward-headers.js'
+import { forwardRequestHeaders, NO_HEADER_OPS } from './forward-headers.js'
+import type { ProxyRouteState } from './proxy-exchange.js'
 import { checkHttp1Request, isRefusal, type CheckedRequest } from './request-checks.js'
 import { peerOf, serverName } from './request-fields.js'
 import type { RouteState, SiteState } from './route-state.js'
 import type { Router } from './router.js'
 import type { GatewayLimits } from './types.js'
 import { Http1TunnelClient, type TunnelClient } from './tunnel-client.js'
-import { tunnelWebSocket } from './websocket-tunnel.js'
+import type { Upstream } from './upstream-group.js'
+import { RouteTunnelClient } from './websocket-answer.js'
+import {
+  closeOf,
+  logWhenClosed,
+  type HandshakeOutcome,
+  type HandshakeRequest,
+} from './websocket-log.js'
+import { tunnelWebSocket, type TunnelHandle } from './websocket-tunnel.js'
 
 export interface UpgradeContext {
   limits: GatewayLimits
   router: Router<SiteState, RouteState>
   trusted: (ip: string) => boolean
   via: string
+  /** Access-log sink: a line per handshake on sites with `accessLog` on (see websocket-log.ts). */
+  accessLog: ((entry: Record<string, unknown>) => void) | undefined
   handleRequest(req: IncomingMessage, res: ServerResponse): void
 }
 
@@ -30,6 +41,7 @@ export function handleUpgrade(
   socket: Duplex,
   head: Buffer,
 ): void {
+  const start = performance.now()
   socket.on('error', () => socket.destroy())
   const url = req.url ?? '/'
   if (url.length > ctx.limits.maxUrlBytes) return refuse(socket, 414, 'request-target too long')
@@ -43,22 +55,28 @@ export function handleUpgrade(
     req.rawHeaders,
     serverName(socket as TLSSocket),
   )
-  if (isRefusal(checked)) return refuse(socket, checked.status, checked.message)
   const peer = peerOf((socket as Partial<TLSSocket>).remoteAddress)
-  const refused = openWebSocket(
+  const method = req.method ?? 'GET'
+  if (isRefusal(checked)) {
+    if (checked.host === undefined) return refuse(socket, checked.status, checked.message)
+    const { host } = checked
+    const logged = { remote: peer, method, host, path: url, proto: '1.1' as const, start }
+    return refuseMisdirected(ctx, logged, new Http1TunnelClient(socket), checked)
+  }
+  openWebSocket(
     ctx,
     {
       ...checked,
-      method: req.method ?? 'GET',
+      method,
       rawHeaders: req.rawHeaders,
       peer,
       cookie: req.headers.cookie,
       version: '1.1',
+      start,
     },
     new Http1TunnelClient(socket),
     head,
   )
-  if (refused) refuse(socket, refused.status, refused.message)
 }
 
 /** A WebSocket handshake past its protocol's checks, from HTTP/1.1 or HTTP/2 (RFC 8441). */
@@ -71,30 +89,62 @@ export interface WebSocketRequest extends CheckedRequest {
   cookie: string | undefined
   /** For Via (RFC 9110 §7.6.3). */
   version: '1.1' | '2'
+  /** `performance.now()` when the handshake arrived, for the access log. */
+  start: number
 }
 
 /**
  * Routes a WebSocket handshake like any request (host and path, the same route's upstreams, load
- * balancing, forwarding headers and headersUp) and opens a tunnel for `client` on a proxy route,
- * tracked on the route so that a reload or drain can close it. Returns the refusal otherwise.
+ * balancing, forwarding headers, headersUp and headersDown) and opens a tunnel for `client` on a
+ * proxy route, tracked on the route so that a reload or drain can close it; answers 404 or 502
+ * otherwise. A site with `accessLog` on gets one line for it once the exchange is over.
  */
 export function openWebSocket(
   ctx: UpgradeContext,
   req: WebSocketRequest,
   client: TunnelClient,
   head: Buffer,
-): { status: number; message: string } | undefined {
-  const proxy = ctx.router.match(req.host, req.path)?.route.proxy
-  if (!proxy) return { status: 404, message: `no WebSocket route for ${req.host}` }
+): void {
+  const match = ctx.router.match(req.host, req.path)
+  const site = match?.site ?? ctx.router.siteFor(req.host)
+  const sink = site?.accessLog === true ? ctx.accessLog : undefined
+  const down = match?.route.down ?? NO_HEADER_OPS
+  const answer = new RouteTunnelClient(client, down, req.version === '2' ? 200 : 101)
+  const proxy = match?.route.proxy
   const { peer, cookie } = req
-  const pick = proxy.group.pick({ clientIp: peer, ...(cookie !== undefined ? { cookie } : {}) })
-  if (!pick) return { status: 502, message: 'no healthy upstream' }
+  const pick = proxy?.group.pick({ clientIp: peer, ...(cookie !== undefined ? { cookie } : {}) })
+  if (!proxy || !pick) {
+    answer.fail(
+      proxy ? 502 : 404,
+      proxy ? 'no healthy upstream' : `no WebSocket route for ${req.host}`,
+    )
+    if (sink) logWhenClosed(sink, logged(req), closeOf(client.duplex), () => outcome(answer))
+    return
+  }
   const { upstream } = pick
+  proxy.group.begin(upstream)
+  const tunnel = startTunnel(ctx, proxy, upstream, req, answer, head)
+  proxy.tunnels.add(tunnel)
+  void tunnel.closed.finally(() => {
+    proxy.tunnels.delete(tunnel)
+    proxy.group.end(upstream)
+  })
+  if (sink) logWhenClosed(sink, logged(req), tunnel.closed, () => outcome(answer, tunnel, upstream))
+}
+
+function startTunnel(
+  ctx: UpgradeContext,
+  proxy: ProxyRouteState,
+  upstream: Upstream,
+  req: WebSocketRequest,
+  client: TunnelClient,
+  head: Buffer,
+): TunnelHandle {
   const flat = forwardRequestHeaders(
     req.rawHeaders,
     {
-      peer,
-      trusted: ctx.trusted(peer),
+      peer: req.peer,
+      trusted: ctx.trusted(req.peer),
       host: req.rawHost,
       upstreamHost: proxy.options.preserveHost ? req.rawHost : upstream.url.host,
       version: req.version,
@@ -104,8 +154,7 @@ export function openWebSocket(
     proxy.up,
   )
   const base = upstream.url.pathname
-  proxy.group.begin(upstream)
-  const tunnel = tunnelWebSocket(
+  return tunnelWebSocket(
     client,
     head,
     {
@@ -121,12 +170,43 @@ export function openWebSocket(
     },
     req.method,
   )
-  proxy.tunnels.add(tunnel)
-  void tunnel.closed.finally(() => {
-    proxy.tunnels.delete(tunnel)
-    proxy.group.end(upstream)
-  })
-  return undefined
+}
+
+/**
+ * A handshake for a host other than the connection's (421, RFC 9110 §15.5.20): answered, and logged
+ * when the host it named is a site with `accessLog` on.
+ */
+export function refuseMisdirected(
+  ctx: UpgradeContext,
+  req: HandshakeRequest,
+  client: TunnelClient,
+  refusal: { status: number; message: string },
+): void {
+  const answer = new RouteTunnelClient(client, NO_HEADER_OPS, req.proto === '2' ? 200 : 101)
+  answer.fail(refusal.status, refusal.message)
+  const sink = ctx.router.siteFor(req.host)?.accessLog === true ? ctx.accessLog : undefined
+  if (sink) logWhenClosed(sink, req, closeOf(client.duplex), () => outcome(answer))
+}
+
+function logged(req: WebSocketRequest): HandshakeRequest {
+  const { peer: remote, host, path, version: proto, start } = req
+  return { remote, method: proto === '2' ? 'CONNECT' : req.method, host, path, proto, start }
+}
+
+/**
+ * Bytes as nginx's $body_bytes_sent has them for a WebSocket: all sent to the client after the
+ * answer's head, over the tunnel's whole life.
+ */
+function outcome(
+  answer: RouteTunnelClient,
+  tunnel?: TunnelHandle,
+  upstream?: Upstream,
+): HandshakeOutcome {
+  return {
+    status: answer.status,
+    bytes: answer.bytes + (tunnel?.bytesSent ?? 0),
+    upstream: upstream?.label,
+  }
 }
 
 /**
@@ -157,13 +237,10 @@ function serveIgnoringUpgrade(
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
-  404: 'Not Found',
   414: 'URI Too Long',
-  421: 'Misdirected Request',
   505: 'HTTP Version Not Supported',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
-  502: 'Bad Gateway',
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {

@@ -1,16 +1,35 @@
 /** Fixtures for the upstream and tunnel tests: route options, loopback servers, throwaway certificates. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSelfSigned } from '../server/self-signed.js'
 import { proxyRouteTo } from './proxy-route-defaults.js'
+import { Http1TunnelClient } from './tunnel-client.js'
 import type { ProxyRoute } from './types.js'
+import {
+  tunnelWebSocket,
+  type TunnelHandle,
+  type TunnelOptions,
+  type TunnelTarget,
+} from './websocket-tunnel.js'
 
 /** A proxy route with the documented defaults (to a closed port), changed by `overrides`. */
 export function proxyRoute(overrides: Partial<ProxyRoute> = {}): ProxyRoute {
   return proxyRouteTo(['http://127.0.0.1:1'], overrides)
+}
+
+/** Forwards an HTTP/1.1 Upgrade (RFC 6455 §4, RFC 9110 §7.8): {@link tunnelWebSocket} on its socket. */
+export function proxyWebSocket(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: TunnelTarget,
+  options: TunnelOptions,
+): TunnelHandle {
+  return tunnelWebSocket(new Http1TunnelClient(socket), head, target, options, req.method ?? 'GET')
 }
 
 /** Sockets of each listening server, so that `stop` can end them (plain net servers have no list). */

@@ -18,6 +18,12 @@ export class FrameBoundaries {
   readonly #head = Buffer.alloc(14)
   #headBytes = 0
   #payloadLeft = 0
+  #bytes = 0
+
+  /** How many bytes have been read through (for the access log's count of a tunnel's bytes). */
+  get bytes(): number {
+    return this.#bytes
+  }
 
   /** Whether every byte fed so far ends a complete frame. */
   get atBoundary(): boolean {
@@ -29,6 +35,12 @@ export class FrameBoundaries {
    * already at one). Returns how many bytes of `chunk` were read.
    */
   feed(chunk: Buffer, untilBoundary = false): number {
+    const n = this.#read(chunk, untilBoundary)
+    this.#bytes += n
+    return n
+  }
+
+  #read(chunk: Buffer, untilBoundary: boolean): number {
     if (untilBoundary && this.atBoundary) return 0
     let at = 0
     while (at < chunk.length) {

@@ -7,9 +7,15 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { connect, createServer as createNetServer, type Socket } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { WebSocket, WebSocketServer } from 'ws'
-import { eventually, listen, proxyRoute, stop } from './upstream-fixtures.test.helper.js'
+import {
+  eventually,
+  listen,
+  proxyRoute,
+  proxyWebSocket,
+  stop,
+} from './upstream-fixtures.test.helper.js'
 import { UpstreamGroup, type Upstream } from './upstream-group.js'
-import { GOING_AWAY_MS, proxyWebSocket, type TunnelHandle } from './websocket-tunnel.js'
+import { GOING_AWAY_MS, type TunnelHandle } from './websocket-tunnel.js'
 
 const OPTIONS = {
   connectTimeoutMs: 2_000,

@@ -20,6 +20,14 @@ export class TunnelFrames {
   readonly #watchDown = (chunk: Buffer): void => void this.#toClient.feed(chunk)
   readonly #watchUp = (chunk: Buffer): void => void this.#toUpstream.feed(chunk)
 
+  /**
+   * Bytes copied to the client since the tunnel opened, the first ones that came with the 101
+   * included; a going-away close frame of ours is not counted.
+   */
+  get bytesDown(): number {
+    return this.#toClient.bytes
+  }
+
   /** Bytes the client sent with its request, before the tunnel opened (HTTP/1.1 only). */
   sentUp(head: Buffer): void {
     this.#toUpstream.feed(head)

@@ -9,12 +9,13 @@ import {
   closedPort,
   listen,
   proxyRoute,
+  proxyWebSocket,
   stop,
   testCertificate,
 } from './upstream-fixtures.test.helper.js'
 import { UpstreamGroup, type Upstream } from './upstream-group.js'
 import type { ProxyRoute } from './types.js'
-import { proxyWebSocket, type TunnelHandle, type TunnelOptions } from './websocket-tunnel.js'
+import type { TunnelHandle, TunnelOptions } from './websocket-tunnel.js'
 
 const DEFAULTS: TunnelOptions = {
   connectTimeoutMs: 2_000,

@@ -1,11 +1,10 @@
-import type { IncomingMessage } from 'node:http'
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { serializeRequestHead, type ResponseHead } from './http-head.js'
 import type { BodyTracker } from './response-body.js'
 import type { ProxyRoute } from './types.js'
 import type { Upstream } from './upstream-group.js'
-import { Http1TunnelClient, type TunnelClient } from './tunnel-client.js'
+import type { TunnelClient } from './tunnel-client.js'
 import { bodyBytes, UpgradeAnswer } from './upgrade-answer.js'
 import { connectUpstream, describeSocketError, endGracefully } from './tunnel-sockets.js'
 import { GOING_AWAY_MS, TunnelFrames } from './websocket-going-away.js'
@@ -44,21 +43,12 @@ export interface TunnelHandle {
   close(): void
   /** Settles when both connections are closed. Never rejects. */
   readonly closed: Promise<void>
+  /** Bytes sent to the client after the answer's head: an open tunnel's frames, or a relayed body. */
+  readonly bytesSent: number
 }
 
 /** The longest delay a Node timer accepts; longer ones fire after 1 ms with a warning. */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** Forward an HTTP/1.1 Upgrade (RFC 6455 §4, RFC 9110 §7.8): {@link tunnelWebSocket} on its socket. */
-export function proxyWebSocket(
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  target: TunnelTarget,
-  options: TunnelOptions,
-): TunnelHandle {
-  return tunnelWebSocket(new Http1TunnelClient(socket), head, target, options, req.method ?? 'GET')
-}
 
 /**
  * Open a WebSocket tunnel for `client` (an HTTP/1.1 Upgrade or an RFC 8441 extended CONNECT): open a
@@ -97,6 +87,7 @@ class WebSocketTunnel implements TunnelHandle {
   #timer: NodeJS.Timeout | undefined
   readonly #answer: UpgradeAnswer
   #body: BodyTracker | undefined
+  #relayed = 0
   #openSockets = 0
   #resolveClosed: () => void = () => {}
   readonly #frames = new TunnelFrames()
@@ -130,6 +121,10 @@ class WebSocketTunnel implements TunnelHandle {
     }
     this.#frames.sentUp(head)
     this.#connect(Buffer.concat([request, head]))
+  }
+
+  get bytesSent(): number {
+    return this.#frames.bytesDown + this.#relayed
   }
 
   close(): void {
@@ -234,6 +229,7 @@ class WebSocketTunnel implements TunnelHandle {
     } catch {
       return this.#destroy()
     }
+    this.#relayed += out.length
     if (out.length > 0 && !this.#client.write(out)) {
       const upstream = this.#upstream as Socket
       upstream.pause()
