@@ -1,0 +1,171 @@
+/**
+ * An HTTP/1.1 response written straight to the connection (RFC 9112 §4-§7), the {@link Reply} of the
+ * HTTP/1.1 server of our own (http1-connection.ts): no ServerResponse, no stream objects per request.
+ * The head is serialised once from the flat field list; the body is framed by Content-Length when
+ * the fields give one, else chunked (HTTP/1.1) or by closing the connection (HTTP/1.0).
+ */
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { applyHeaderOps, type CompiledHeaderOps } from './forward-headers.js'
+import type { Reply } from './reply.js'
+
+/** RFC 9110 §5.6.2 token, for field names. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** RFC 9110 §5.5: a field value holds no CR, LF, NUL or other control but HTAB. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f]/
+
+/** What the connection learns when a response is done. */
+export interface ReplyOwner {
+  /** The response was handed to the socket in full; `close`: the connection must end after it. */
+  finished(close: boolean): void
+}
+
+type Framing = 'none' | 'length' | 'chunked' | 'close'
+
+/** Fields the connection writes itself: framing and the connection's own options. */
+const OWN_FIELDS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'transfer-encoding'])
+
+export class SocketReply implements Reply {
+  readonly proto = '1.1'
+  status = 0
+  bytes = 0
+  finished = false
+  headersSent = false
+  ops: CompiledHeaderOps | undefined
+  readonly #socket: Duplex
+  readonly #owner: ReplyOwner
+  readonly #isHead: boolean
+  readonly #http10: boolean
+  #close: boolean
+  #framing: Framing = 'none'
+  #closers: (() => void)[] | undefined
+  #closed = false
+
+  /** `close`: the request asked for the connection to end after this response (RFC 9112 §9.6). */
+  constructor(socket: Duplex, owner: ReplyOwner, method: string, version: string, close: boolean) {
+    this.#socket = socket
+    this.#owner = owner
+    this.#isHead = method === 'HEAD'
+    this.#http10 = version !== '1.1'
+    this.#close = close
+  }
+
+  head(status: number, headers: string[], close = false): void {
+    if (this.headersSent) throw new Error('the response head was sent already')
+    const fields = this.ops ? applyHeaderOps(headers, this.ops) : headers
+    if (close) this.#close = true
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`
+    let length = false
+    let date = false
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i] as string
+      const value = fields[i + 1] as string
+      // A bad name or value from an upstream or a header rule must not split the response.
+      if (!TOKEN.test(name)) throw new TypeError(`bad header name "${name}"`)
+      if (BAD_VALUE.test(value)) throw new TypeError(`bad octet in header ${name}`)
+      const lower = name.toLowerCase()
+      if (lower === 'content-length') length = true
+      else if (lower === 'date') date = true
+      // Framing and connection fields are ours to write (RFC 9112 §6.1, §9.6).
+      else if (OWN_FIELDS.has(lower)) continue
+      text += `${name}: ${value}\r\n`
+    }
+    this.#framing = this.#framingFor(status, length)
+    if (this.#framing === 'chunked') text += 'transfer-encoding: chunked\r\n'
+    if (this.#framing === 'close') this.#close = true
+    if (!date) text += `date: ${httpDate()}\r\n`
+    if (this.#close) text += 'connection: close\r\n'
+    else if (this.#http10) text += 'connection: keep-alive\r\n'
+    this.status = status
+    this.headersSent = true
+    // Head, body and end of a small answer leave in one write: uncorked at the end of this tick or
+    // by end(), whichever comes first.
+    this.#socket.cork()
+    process.nextTick(uncork, this.#socket)
+    this.#socket.write(`${text}\r\n`, 'latin1')
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (this.#framing === 'none' || this.#closed) return true
+    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
+    if (length === 0) return true
+    this.bytes += length
+    if (this.#framing !== 'chunked') return this.#socket.write(chunk)
+    this.#socket.write(`${length.toString(16)}\r\n`, 'latin1')
+    this.#socket.write(chunk)
+    return this.#socket.write('\r\n', 'latin1')
+  }
+
+  end(chunk?: Buffer | string): void {
+    if (this.finished || this.#closed) return
+    if (!this.headersSent) this.head(200, ['content-length', '0'])
+    if (chunk !== undefined) this.write(chunk)
+    if (this.#framing === 'chunked') this.#socket.write('0\r\n\r\n', 'latin1')
+    this.finished = true
+    uncork(this.#socket)
+    this.#owner.finished(this.#close)
+    this.#runClosers()
+  }
+
+  onceDrain(fn: () => void): void {
+    this.#socket.once('drain', fn)
+  }
+
+  onClose(fn: () => void): void {
+    if (this.#closed) return fn()
+    ;(this.#closers ??= []).push(fn)
+  }
+
+  /** The connection went away: the exchange ends here, finished or not. */
+  connectionClosed(): void {
+    this.#runClosers()
+  }
+
+  destroy(): void {
+    this.#socket.destroy()
+    this.#runClosers()
+  }
+
+  /**
+   * Answering before the body was read (413): the connection ends after this response, and until
+   * the body has come (within its linger bound) it is read and dropped, so that the client reads the
+   * answer instead of a reset.
+   */
+  lingerBody(): void {
+    if (!this.headersSent) this.#close = true
+  }
+
+  #framingFor(status: number, hasLength: boolean): Framing {
+    // RFC 9110 §6.4.1: no content in answers to HEAD, in 1xx, 204 and 304.
+    if (this.#isHead || status < 200 || status === 204 || status === 304) return 'none'
+    if (hasLength) return 'length'
+    return this.#http10 ? 'close' : 'chunked'
+  }
+
+  #runClosers(): void {
+    if (this.#closed) return
+    this.#closed = true
+    const closers = this.#closers
+    this.#closers = undefined
+    if (closers) for (const fn of closers) fn()
+  }
+}
+
+function uncork(socket: Duplex): void {
+  while (socket.writableCorked > 0) socket.uncork()
+}
+
+let dateSecond = NaN
+let dateText = ''
+
+/** RFC 9110 §5.6.7 IMF-fixdate, computed once a second. */
+function httpDate(): string {
+  const now = Date.now()
+  const second = Math.floor(now / 1000)
+  if (second !== dateSecond) {
+    dateSecond = second
+    dateText = new Date(now).toUTCString()
+  }
+  return dateText
+}

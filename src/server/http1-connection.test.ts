@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { test, type TestContext } from 'node:test'
+import { Client } from 'undici'
+import type { SocketReply } from '../proxy/socket-reply.js'
+import { Http1Connection, type Http1Handlers, type Http1Request } from './http1-connection.js'
+
+const LIMITS = { maxHeadBytes: 4096, headerTimeoutMs: 300, idleTimeoutMs: 2000, lingerMs: 500 }
+
+type Handler = (req: Http1Request, reply: SocketReply) => void
+
+/** A loopback server whose connections are Http1Connections; stopped with the test. */
+async function serve(
+  t: TestContext,
+  request: Handler,
+  upgrade: Http1Handlers['upgrade'] = () => false,
+  limits = LIMITS,
+): Promise<{ port: number; connections: Http1Connection[] }> {
+  const connections: Http1Connection[] = []
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    connections.push(new Http1Connection(socket, { request, upgrade }, limits))
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => {
+    for (const s of sockets) s.destroy()
+    server.close()
+  })
+  return { port: (server.address() as AddressInfo).port, connections }
+}
+
+/** Sends raw bytes, returns everything the server wrote until it closed (or `ms` passed). */
+async function exchange(port: number, bytes: string, ms = 3000): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  const parts: Buffer[] = []
+  socket.on('data', (d: Buffer) => parts.push(d))
+  socket.on('error', () => {})
+  socket.write(bytes)
+  const timer = setTimeout(() => socket.destroy(), ms)
+  await once(socket, 'close')
+  clearTimeout(timer)
+  return Buffer.concat(parts).toString('latin1')
+}
+
+const text = (status: number, body: string): Handler => {
+  return (_req, reply) => {
+    reply.head(status, ['content-type', 'text/plain', 'content-length', String(body.length)])
+    reply.end(body)
+  }
+}
+
+async function readAll(body: NodeJS.ReadableStream | null): Promise<string> {
+  if (!body) return ''
+  const parts: Buffer[] = []
+  for await (const part of body) parts.push(part as Buffer)
+  return Buffer.concat(parts).toString()
+}
+
+test('keep-alive and pipelining through undici: answers in order, one connection', async (t) => {
+  let seen = 0
+  const order: string[] = []
+  const { port, connections } = await serve(t, (req, reply) => {
+    seen++
+    order.push(`start ${req.head.target}`)
+    // The first answer is slow: the second request must not be read before it ends.
+    const delay = req.head.target === '/1' ? 100 : 0
+    setTimeout(() => {
+      order.push(`end ${req.head.target}`)
+      reply.head(200, ['content-length', String(req.head.target.length)])
+      reply.end(req.head.target)
+    }, delay)
+  })
+  const client = new Client(`http://127.0.0.1:${port}`, { pipelining: 3 })
+  t.after(() => client.close())
+  const answers = await Promise.all(
+    ['/1', '/2', '/3'].map(async (path) => {
+      const res = await client.request({ path, method: 'GET' })
+      return `${res.statusCode} ${await res.body.text()}`
+    }),
+  )
+  assert.deepEqual(answers, ['200 /1', '200 /2', '200 /3'])
+  assert.deepEqual(order, ['start /1', 'end /1', 'start /2', 'end /2', 'start /3', 'end /3'])
+  assert.equal(seen, 3)
+  assert.equal(connections.length, 1)
+})
+
+test('bodies: Content-Length and chunked requests decoded; the next request follows', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    void readAll(req.body).then((body) => {
+      reply.head(200, ['content-length', String(body.length + 1)])
+      reply.end(`${body}|`)
+    })
+  })
+  const raw =
+    'POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+    'POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n' +
+    'GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+  const out = await exchange(port, raw)
+  const bodies = [...out.matchAll(/\r\n\r\n([^H]*\|)/g)].map((m) => m[1])
+  assert.deepEqual(bodies, ['hello|', 'abcde|', '|'])
+  assert.match(out, /connection: close\r\n/)
+})
+
+test('a malformed chunked body is answered 400 and the connection closed', async (t) => {
+  let bodyError: Error | undefined
+  const { port } = await serve(t, (req) => {
+    req.body?.on('error', (err) => (bodyError = err))
+    req.body?.resume()
+  })
+  const out = await exchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 5\r\nhello\r\n0\r\n\r\n',
+  )
+  assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/)
+  assert.match(out, /connection: close/)
+  assert.ok(bodyError, 'the handler sees its body fail')
+})
+
+test('framing of answers: chunked without a length, none for HEAD and 204, close for HTTP/1.0', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    const status = req.head.target === '/204' ? 204 : 200
+    reply.head(status, req.head.target === '/len' ? ['content-length', '2'] : ['x-a', '1'])
+    reply.write('o')
+    reply.end('k')
+  })
+  const chunked = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  assert.match(chunked, /transfer-encoding: chunked\r\n/)
+  assert.match(chunked, /\r\n\r\n1\r\no\r\n1\r\nk\r\n0\r\n\r\n$/)
+  const head = await exchange(port, 'HEAD /len HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  assert.match(head, /content-length: 2\r\n/)
+  assert.ok(head.endsWith('\r\n\r\n'), 'no body after the head of a HEAD answer')
+  const empty = await exchange(port, 'GET /204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  assert.ok(empty.startsWith('HTTP/1.1 204 No Content\r\n') && empty.endsWith('\r\n\r\n'))
+  const old = await exchange(port, 'GET / HTTP/1.0\r\n\r\n')
+  assert.doesNotMatch(old, /transfer-encoding/)
+  assert.match(old, /connection: close\r\n/)
+  assert.ok(old.endsWith('\r\n\r\nok'), 'HTTP/1.0: the body runs to the close')
+  assert.match(old, /\r\ndate: \w{3}, \d\d \w{3} \d{4} /)
+})
+
+test('refusals: a bad head is 400, a big one 431, a slow one 408; each closes', async (t) => {
+  const { port } = await serve(t, text(200, 'x'))
+  assert.match(await exchange(port, 'GET / HTTP/1.1\r\nX : 1\r\n\r\n'), /^HTTP\/1\.1 400 /)
+  assert.match(await exchange(port, `GET / HTTP/1.1\r\nX: ${'a'.repeat(5000)}`), /^HTTP\/1\.1 431 /)
+  const started = Date.now()
+  assert.match(await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n'), /^HTTP\/1\.1 408 /)
+  assert.ok(Date.now() - started >= LIMITS.headerTimeoutMs - 20)
+})
+
+test('an idle connection closes after idleTimeoutMs; closeIdle closes it at once, not a busy one', async (t) => {
+  let release: (() => void) | undefined
+  const { port, connections } = await serve(
+    t,
+    (_req, reply) => (release = () => text(200, 'x')(_req, reply)),
+    () => false,
+    { ...LIMITS, idleTimeoutMs: 200 },
+  )
+  const started = Date.now()
+  assert.equal(await exchange(port, ''), '')
+  assert.ok(Date.now() - started >= 180, 'closed by the idle timeout')
+  const socket = connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  socket.resume()
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+  while (!release) await new Promise((r) => setTimeout(r, 5))
+  const busy = connections.at(-1) as Http1Connection
+  assert.equal(busy.busy, true)
+  assert.equal(busy.closeIdle(), false)
+  release()
+  await new Promise((r) => setTimeout(r, 50))
+  assert.equal(busy.closeIdle(), true)
+  await once(socket, 'close')
+})
+
+test('Expect: 100-continue: the interim answer only when the handler asks', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    if (req.head.target === '/no') return text(413, 'too big')(req, reply)
+    req.continue()
+    void readAll(req.body).then((body) => text(200, body)(req, reply))
+  })
+  const socket = connect(port, '127.0.0.1')
+  let got = ''
+  socket.on('data', (d: Buffer) => (got += d.toString('latin1')))
+  socket.write('POST /yes HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n')
+  while (!got.includes('\r\n\r\n')) await new Promise((r) => setTimeout(r, 5))
+  assert.equal(got, 'HTTP/1.1 100 Continue\r\n\r\n')
+  socket.end('hi')
+  await once(socket, 'close')
+  assert.match(got, /\r\n\r\nhi$/)
+  const refused = await exchange(
+    port,
+    'POST /no HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n',
+  )
+  assert.match(refused, /^HTTP\/1\.1 413 /)
+})
+
+test('answered before its body was read: dropped to reach the next request, or closed with lingerBody', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    if (req.head.target === '/linger') reply.lingerBody()
+    text(200, req.head.target)(req, reply)
+  })
+  const kept = await exchange(
+    port,
+    'POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+      'GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  )
+  assert.match(kept, /\/early.*HTTP\/1\.1 200 OK.*\/next$/s)
+  const closed = await exchange(
+    port,
+    'POST /linger HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /next HTTP/1.1\r\n\r\n',
+  )
+  assert.match(closed, /connection: close\r\n/)
+  assert.doesNotMatch(closed, /\/next/)
+})
+
+test('upgrade: a taken socket gets the bytes past the head; a declined one is served and closed', async (t) => {
+  const { port } = await serve(t, text(200, 'plain'), (req, rest) => {
+    if (req.head.target !== '/ws') return false
+    req.socket.end(`HTTP/1.1 101 Switching Protocols\r\n\r\n${rest.toString()}`)
+    return true
+  })
+  const upgrade = 'Connection: upgrade\r\nUpgrade: websocket\r\nHost: x\r\n\r\n'
+  assert.equal(
+    await exchange(port, `GET /ws HTTP/1.1\r\n${upgrade}early`),
+    'HTTP/1.1 101 Switching Protocols\r\n\r\nearly',
+  )
+  const declined = await exchange(port, `GET /other HTTP/1.1\r\n${upgrade}`)
+  assert.match(declined, /^HTTP\/1\.1 200 OK\r\n/)
+  assert.match(declined, /connection: close\r\n/)
+})
+
+test('a header that would split the answer is refused before anything is written', async (t) => {
+  let thrown: unknown
+  const { port } = await serve(t, (_req, reply) => {
+    try {
+      reply.head(200, ['x-a', 'one\r\nx-b: two'])
+    } catch (err) {
+      thrown = err
+    }
+    text(502, 'bad')(_req, reply)
+  })
+  const out = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  assert.ok(thrown instanceof TypeError)
+  assert.match(out, /^HTTP\/1\.1 502 /)
+  assert.doesNotMatch(out, /x-b/)
+})

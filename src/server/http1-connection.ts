@@ -1,0 +1,319 @@
+/**
+ * One HTTP/1.1 connection served without node:http (RFC 9112): heads read by our own strict parser
+ * (request-head.ts), bodies decoded by the framing trackers of response-body.ts, answers written by
+ * {@link SocketReply}. One request at a time: pipelined requests wait, parsed only once the answer
+ * before them is written, so answers can never leave out of order (RFC 9112 §9.3.2).
+ *
+ * node:http costs about a quarter of the proxy's CPU per request (BENCHMARKS.md, `tls-dispatch`
+ * row); this is the replacement for the gateway's HTTP/1.1 side.
+ */
+import { Readable, type Duplex } from 'node:stream'
+import { bodyTracker, type BodyTracker } from '../proxy/response-body.js'
+import type { Refusal } from '../proxy/request-checks.js'
+import { parseRequestHead, type RequestHead } from '../proxy/request-head.js'
+import { SocketReply, type ReplyOwner } from '../proxy/socket-reply.js'
+import { minimalResponse } from '../proxy/http-head.js'
+import { STATUS_CODES } from 'node:http'
+
+export interface Http1Limits {
+  /** The parser's hard bound on a request head, bytes (431 beyond it). */
+  maxHeadBytes: number
+  /** From the first byte of a head to its end, ms (408 after it). */
+  headerTimeoutMs: number
+  /** How long a connection may wait for its next request, ms (closed after it). */
+  idleTimeoutMs: number
+  /** How long an answered request's unread body may keep coming before the connection closes, ms. */
+  lingerMs: number
+}
+
+export interface Http1Request {
+  readonly head: RequestHead
+  /** The decoded body, or null when the request has none. */
+  readonly body: Readable | null
+  readonly socket: Duplex
+  /** Sends `100 Continue` if the client waits for it (RFC 9110 §10.1.1); once, and only before any answer. */
+  continue(): void
+}
+
+export interface Http1Handlers {
+  request(req: Http1Request, reply: SocketReply): void
+  /**
+   * A request with `Connection: upgrade` and an Upgrade field. Return true to take the socket over
+   * (`rest`: bytes read past the head); false serves it as a plain request on a connection that
+   * closes after it (RFC 9110 §7.8 lets a server ignore an upgrade).
+   */
+  upgrade(req: Http1Request, rest: Buffer): boolean
+}
+
+type State = 'idle' | 'head' | 'body' | 'waiting' | 'discard' | 'closed' | 'upgraded'
+
+/** Bytes of pipelined requests held while an answer is under way; reading pauses beyond it. */
+const PIPELINE_BYTES = 64 * 1024
+const EMPTY = Buffer.alloc(0)
+
+export class Http1Connection implements ReplyOwner {
+  readonly #socket: Duplex
+  readonly #handlers: Http1Handlers
+  readonly #limits: Http1Limits
+  #state: State = 'idle'
+  #buffer: Buffer = EMPTY
+  #tracker: BodyTracker | undefined
+  #body: RequestBody | undefined
+  #reply: SocketReply | undefined
+  #timer: NodeJS.Timeout | undefined
+  #closeAfterBody = false
+
+  constructor(socket: Duplex, handlers: Http1Handlers, limits: Http1Limits) {
+    this.#socket = socket
+    this.#handlers = handlers
+    this.#limits = limits
+    socket.on('data', this.#onData)
+    socket.on('error', this.#onError)
+    socket.on('close', this.#onClose)
+    this.#arm(limits.idleTimeoutMs, 'idle')
+  }
+
+  /** A request is being read or answered (for a graceful stop). */
+  get busy(): boolean {
+    return this.#state !== 'idle' && this.#state !== 'closed' && this.#state !== 'upgraded'
+  }
+
+  /** Closes the connection if it waits for a request (RFC 9112 §9.6); returns whether it did. */
+  closeIdle(): boolean {
+    if (this.#state !== 'idle') return false
+    this.#socket.destroy()
+    return true
+  }
+
+  /** ReplyOwner: the answer was handed to the socket in full. */
+  finished(close: boolean): void {
+    this.#reply = undefined
+    if (this.#state === 'body') {
+      // Answered before the body was read: it is read and dropped, within a bound, to reach the
+      // next request (as node:http does) or, when closing, so the client reads the answer rather
+      // than a reset (closing with unread data sends RST).
+      this.#state = 'discard'
+      this.#closeAfterBody = close
+      this.#body?.destroy()
+      this.#body = undefined
+      this.#arm(this.#limits.lingerMs, 'linger')
+      this.#socket.resume()
+      return
+    }
+    if (close) return this.#endAfterWrite()
+    if (this.#state === 'waiting') this.#next()
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    switch (this.#state) {
+      case 'body':
+      case 'discard':
+        return this.#feedBody(chunk)
+      case 'waiting':
+        this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+        if (this.#buffer.length > PIPELINE_BYTES) this.#socket.pause()
+        return
+      case 'idle':
+      case 'head':
+        this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+        return this.#next()
+      default:
+        return
+    }
+  }
+
+  readonly #onError = (): void => {
+    this.#socket.destroy()
+  }
+
+  readonly #onClose = (): void => {
+    this.#state = 'closed'
+    this.#disarm()
+    if (this.#body && !this.#tracker?.done) this.#body.destroy(new Error('the client went away'))
+    this.#reply?.connectionClosed()
+  }
+
+  /** Reads the next request from what has arrived, or waits for it. */
+  #next(): void {
+    if (this.#buffer.length === 0) {
+      this.#state = 'idle'
+      this.#arm(this.#limits.idleTimeoutMs, 'idle')
+      this.#socket.resume()
+      return
+    }
+    const parsed = parseRequestHead(this.#buffer, this.#limits.maxHeadBytes)
+    if (parsed === undefined) {
+      if (this.#state !== 'head') this.#arm(this.#limits.headerTimeoutMs, 'head')
+      this.#state = 'head'
+      this.#socket.resume()
+      return
+    }
+    this.#disarm()
+    if ('status' in parsed) return this.#refuse(parsed)
+    this.#buffer = this.#buffer.subarray(parsed.size)
+    this.#start(parsed)
+  }
+
+  #start(head: RequestHead): void {
+    const framing = head.chunked
+      ? ({ kind: 'chunked' } as const)
+      : head.contentLength
+        ? ({ kind: 'length', length: head.contentLength } as const)
+        : undefined
+    this.#tracker = framing ? bodyTracker(framing) : undefined
+    const body = framing ? new RequestBody(this.#socket) : null
+    this.#body = body ?? undefined
+    const req = this.#request(head, body)
+    if (head.upgrade) {
+      this.#state = 'upgraded'
+      const rest = this.#buffer
+      this.#buffer = EMPTY
+      this.#detach()
+      if (this.#handlers.upgrade(req, rest)) return
+      this.#attach()
+      this.#buffer = rest
+      head.close = true
+    }
+    const reply = new SocketReply(this.#socket, this, head.method, head.version, head.close)
+    this.#reply = reply
+    this.#state = body ? 'body' : 'waiting'
+    if (body && this.#buffer.length > 0) {
+      const taken = this.#buffer
+      this.#buffer = EMPTY
+      this.#feedBody(taken)
+    }
+    this.#handlers.request(req, reply)
+  }
+
+  #request(head: RequestHead, body: Readable | null): Http1Request {
+    let continued = !body || !expectsContinue(head.rawHeaders)
+    const socket = this.#socket
+    return {
+      head,
+      body,
+      socket,
+      continue: () => {
+        if (continued) return
+        continued = true
+        socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+      },
+    }
+  }
+
+  #feedBody(chunk: Buffer): void {
+    const tracker = this.#tracker
+    if (!tracker) return
+    const body = this.#state === 'body' ? this.#body : undefined
+    let used: number
+    try {
+      used = tracker.feed(chunk, body ? (data) => body.deliver(data) : undefined)
+    } catch (err) {
+      // RFC 9112 §7.1: a body we cannot frame leaves nothing on the connection to trust.
+      body?.destroy(err as Error)
+      return this.#refuse({ status: 400, message: 'malformed chunked body', close: true })
+    }
+    if (used < chunk.length) {
+      const rest = chunk.subarray(used)
+      this.#buffer = this.#buffer.length === 0 ? rest : Buffer.concat([this.#buffer, rest])
+    }
+    if (!tracker.done) return
+    this.#tracker = undefined
+    body?.complete()
+    this.#body = undefined
+    if (this.#state === 'discard') {
+      this.#disarm()
+      if (this.#closeAfterBody) this.#endAfterWrite()
+      else this.#next()
+    } else {
+      this.#state = 'waiting'
+    }
+  }
+
+  /** Answers a request we cannot read and closes: after it nothing on the connection is trusted. */
+  #refuse(refusal: Refusal): void {
+    const reply = this.#reply
+    this.#reply = undefined
+    if (reply?.headersSent) {
+      this.#socket.destroy()
+      return
+    }
+    reply?.connectionClosed()
+    const text = STATUS_CODES[refusal.status] ?? 'Error'
+    this.#socket.write(minimalResponse(refusal.status, text, refusal.message))
+    this.#endAfterWrite()
+  }
+
+  #endAfterWrite(): void {
+    this.#state = 'closed'
+    this.#detach()
+    this.#socket.end()
+    // A client that never reads must not hold the socket open.
+    this.#arm(1000, 'closing')
+  }
+
+  #arm(ms: number, why: 'idle' | 'head' | 'linger' | 'closing'): void {
+    this.#disarm()
+    this.#timer = setTimeout(() => this.#expired(why), ms).unref()
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  #expired(why: 'idle' | 'head' | 'linger' | 'closing'): void {
+    this.#timer = undefined
+    if (why === 'head' && this.#state === 'head') {
+      const ms = this.#limits.headerTimeoutMs
+      return this.#refuse({
+        status: 408,
+        message: `request head not received within ${ms} ms`,
+        close: true,
+      })
+    }
+    this.#socket.destroy()
+  }
+
+  #detach(): void {
+    this.#socket.off('data', this.#onData)
+    this.#socket.off('error', this.#onError)
+    this.#socket.off('close', this.#onClose)
+  }
+
+  #attach(): void {
+    this.#socket.on('data', this.#onData)
+    this.#socket.on('error', this.#onError)
+    this.#socket.on('close', this.#onClose)
+  }
+}
+
+/** A request body: what the tracker decodes is pushed; the socket pauses while the reader is full. */
+class RequestBody extends Readable {
+  readonly #socket: Duplex
+
+  constructor(socket: Duplex) {
+    super()
+    this.#socket = socket
+  }
+
+  deliver(data: Buffer): void {
+    if (!this.push(data)) this.#socket.pause()
+  }
+
+  complete(): void {
+    this.push(null)
+  }
+
+  override _read(): void {
+    this.#socket.resume()
+  }
+}
+
+function expectsContinue(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length === 6 && name.toLowerCase() === 'expect')
+      return (raw[i + 1] as string).toLowerCase() === '100-continue'
+  }
+  return false
+}
