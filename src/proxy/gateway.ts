@@ -3,15 +3,15 @@
  * static, redirect or fixed-response route. HTTP/1.1 arrives as node:http objects, HTTP/2 on the
  * stream API (RFC 9113), both served by the same routing and the same checks.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
-import type { Duplex, Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { accessLogEntry, type AccessLogFields } from './access-log.js'
 import { handleExtendedConnect } from './extended-connect.js'
 import { limitedBody } from './limited-body.js'
 import { ProxyExchange } from './proxy-exchange.js'
-import { Http1Reply, Http2Reply, sendText, type Reply } from './reply.js'
+import { Http2Reply, sendText, type Reply } from './reply.js'
 import {
   checkHttp1Request,
   checkHttp2Request,
@@ -22,9 +22,17 @@ import { buildSites, closeRouteState, type RouteState, type SiteState } from './
 import { normalizeHost, Router } from './router.js'
 import { serveRedirect, serveRespond } from './simple-routes.js'
 import { serveStatic } from './static-handler.js'
-import { cookieOf, first, flatten, framingFields, peerOf, serverName } from './request-fields.js'
+import {
+  cookieField,
+  cookieOf,
+  first,
+  flatten,
+  headersObject,
+  peerOf,
+  serverName,
+} from './request-fields.js'
 import { compileTrustedProxies } from './trusted-proxies.js'
-import type { Gateway, GatewayLimits, GatewayOptions, SiteOptions } from './types.js'
+import type { Gateway, GatewayLimits, GatewayOptions, Http1Request, SiteOptions } from './types.js'
 import { handleUpgrade, type UpgradeContext } from './upgrade.js'
 
 /** A request after the protocol-specific checks, whichever protocol it came on. */
@@ -73,39 +81,35 @@ class ProxyGateway implements Gateway {
     this.#routes = routes
   }
 
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+  serveHttp1(req: Http1Request, reply: Reply): void {
     const start = performance.now()
-    const reply = new Http1Reply(req, res)
-    const url = req.url ?? '/'
-    const raw = req.rawHeaders
-    const refused = this.#limitsRefusal(url.length, raw)
+    const { head } = req
+    const raw = head.rawHeaders
+    const refused = this.#limitsRefusal(head.target.length, raw)
     if (refused) return sendText(reply, refused.status, refused.message, { close: true })
     const checked = checkHttp1Request(
-      req.httpVersion,
-      url,
+      head.version,
+      head.target,
       raw,
       serverName(req.socket as TLSSocket),
     )
     if (isRefusal(checked))
       return sendText(reply, checked.status, `${checked.message}\n`, { close: checked.close })
-    // One pass over the flat list: `req.headers` is built on first use only, an object per request.
-    const f = framingFields(raw)
-    const cl = f.contentLength
     // Every field set, always in this order: one object shape on the hot path, no spreads.
     this.#serve(reply, {
       host: checked.host,
       rawHost: checked.rawHost,
       path: checked.path,
-      method: req.method ?? 'GET',
+      method: head.method,
       rawHeaders: raw,
-      headers: () => req.headers,
-      body: f.chunked || (cl !== undefined && cl !== '0') ? req : null,
-      contentLength: cl === undefined ? undefined : Number(cl),
-      cookie: f.cookie,
-      peer: peerOf(req.socket.remoteAddress),
+      headers: () => headersObject(raw),
+      body: req.body,
+      contentLength: head.contentLength,
+      cookie: cookieField(raw),
+      peer: peerOf((req.socket as Partial<TLSSocket>).remoteAddress),
       version: '1.1',
       start,
-      continue: f.expectContinue ? () => res.writeContinue() : undefined,
+      continue: req.body === null ? undefined : req.continue,
     })
   }
 
@@ -143,8 +147,8 @@ class ProxyGateway implements Gateway {
     })
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    handleUpgrade(this.#upgradeContext(), req, socket, head)
+  upgradeHttp1(req: Http1Request, rest: Buffer): boolean {
+    return handleUpgrade(this.#upgradeContext(), req, rest)
   }
 
   serves(host: string): boolean {
@@ -180,7 +184,6 @@ class ProxyGateway implements Gateway {
       trusted: this.#trusted,
       via: this.#via,
       accessLog: this.#log,
-      handleRequest: (r, s) => this.handleRequest(r, s),
     }
   }
 

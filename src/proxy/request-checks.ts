@@ -2,9 +2,9 @@
  * Checks on a parsed request before it is routed: the framing and host rules that keep a request
  * from meaning one thing to us and another to the upstream (request smuggling). Pure.
  *
- * Node's llhttp (strict mode: `insecureHTTPParser` is never set) already refuses bare CR/LF, NUL,
- * obs-fold, bad chunk sizes, Content-Length with Transfer-Encoding and differing Content-Lengths;
- * test/integration/proxy-smuggling.test.ts pins each case. What it lets through is checked here.
+ * The HTTP/1.1 head parser (request-head.ts) already refuses bare CR/LF, NUL, obs-fold, Content-Length
+ * with Transfer-Encoding and repeated Content-Lengths, and the body framing bad chunk sizes;
+ * test/integration/proxy-smuggling.test.ts pins each case. What they let through is checked here.
  */
 import { isPathRefusal, normalizeTarget } from './normalize-path.js'
 import { normalizeHost } from './router.js'

@@ -1,7 +1,7 @@
 /**
  * Reading a request's fields, for the gateway and the WebSocket paths: the first of a repeated
- * HTTP/2 field, the connection's SNI name and peer address, the HTTP/1.1 framing fields, and HTTP/2
- * fields as the flat list HTTP/1.1 uses.
+ * HTTP/2 field, the connection's SNI name and peer address, Cookie and node-style header objects from
+ * a flat list, and HTTP/2 fields as the flat list HTTP/1.1 uses.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { TLSSocket } from 'node:tls'
@@ -22,36 +22,30 @@ export function peerOf(address: string | undefined): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
 }
 
-export interface FramingFields {
-  contentLength: string | undefined
-  chunked: boolean
-  expectContinue: boolean
-  cookie: string | undefined
+/** The Cookie field(s) of a flat list, joined with `; ` (RFC 9113 §8.2.3), for sticky upstreams. */
+export function cookieField(raw: readonly string[]): string | undefined {
+  let cookie: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length !== 6 || name.toLowerCase() !== 'cookie') continue
+    cookie = cookie === undefined ? raw[i + 1] : `${cookie}; ${raw[i + 1] as string}`
+  }
+  return cookie
 }
 
 /**
- * The fields the gateway reads from an HTTP/1.1 head, found by name length first (most names are
- * ruled out without lower-casing). llhttp already refused conflicting Content-Lengths.
+ * A flat field list as node:http's headers object: lower-case names, repeated fields joined with
+ * `, ` (RFC 9110 §5.3), `set-cookie` as a list and `cookie` joined with `; `.
  */
-export function framingFields(raw: readonly string[]): FramingFields {
-  const out: FramingFields = {
-    contentLength: undefined,
-    chunked: false,
-    expectContinue: false,
-    cookie: undefined,
-  }
+export function headersObject(raw: readonly string[]): IncomingHttpHeaders {
+  const out: Record<string, string | string[]> = {}
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
-    const n = name.length
-    if (n !== 6 && n !== 14 && n !== 17) continue
-    const lower = name.toLowerCase()
+    const name = (raw[i] as string).toLowerCase()
     const value = raw[i + 1] as string
-    if (lower === 'content-length') out.contentLength ??= value
-    else if (lower === 'transfer-encoding') out.chunked = true
-    // RFC 9110 §10.1.1: the only expectation defined.
-    else if (lower === 'expect') out.expectContinue = value.toLowerCase() === '100-continue'
-    else if (lower === 'cookie')
-      out.cookie = out.cookie === undefined ? value : `${out.cookie}; ${value}`
+    const prev = out[name]
+    if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value
+    else if (Array.isArray(prev)) prev.push(value)
+    else out[name] = `${prev}${name === 'cookie' ? '; ' : ', '}${value}`
   }
   return out
 }

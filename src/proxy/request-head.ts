@@ -1,10 +1,10 @@
 /**
- * A strict HTTP/1.1 request-head parser (RFC 9112 §2-§6) for an HTTP/1.1 server of our own in front
- * of the gateway (node:http costs about a quarter of the proxy's CPU per request: BENCHMARKS.md,
- * `tls-dispatch` row). Syntax and framing only: what node's llhttp refuses in strict mode is refused
- * here with the same statuses, so test/integration/proxy-smuggling.test.ts keeps its meaning; the
- * semantic checks (one Host, SNI, target form, Transfer-Encoding codings) stay in request-checks.ts.
- * Pure: bytes in, a head or a refusal out.
+ * The strict HTTP/1.1 request-head parser (RFC 9112 §2-§6) of Gatehouse's own HTTP/1.1 server
+ * (src/server/http1-connection.ts), which replaced node:http in front of the gateway: node:http cost
+ * about a quarter of the proxy's CPU per request (BENCHMARKS.md). Syntax and framing only, refused as
+ * node's llhttp does in strict mode (test/integration/proxy-smuggling.test.ts, whose corpus was
+ * pinned against node:http first); the semantic checks (one Host, SNI, target form,
+ * Transfer-Encoding codings) are in request-checks.ts. Pure: bytes in, a head or a refusal out.
  */
 import { METHODS } from 'node:http'
 import type { Refusal } from './request-checks.js'

@@ -3,9 +3,10 @@
  * reverse-proxy` and the library produce. Units are in the names (`Ms`, `Bytes`). The config layer
  * (src/config) builds these from TOML, environment and flags; the proxy never reads files or env.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
-import type { Duplex } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
+import type { Reply } from './reply.js'
+import type { RequestHead } from './request-head.js'
 
 /** One `[[site]]`: the hosts it answers and its routes, longest path prefix first when matched. */
 export interface SiteOptions {
@@ -125,15 +126,35 @@ export interface GatewayOptions {
   accessLog?: (entry: Record<string, unknown>) => void
 }
 
+/** An HTTP/1.1 request as Gatehouse's own HTTP/1.1 server reads it (src/server/http1-connection.ts). */
+export interface Http1Request {
+  readonly head: RequestHead
+  /** The decoded body (Content-Length or chunked), or null when the request has none. */
+  readonly body: Readable | null
+  /** The connection (a TLSSocket on the HTTPS server). */
+  readonly socket: Duplex
+  /**
+   * Sends `100 Continue` if the client waits for it (RFC 9110 §10.1.1): once, and only when called,
+   * so a body over the limit is refused before the client sends it.
+   */
+  readonly continue: () => void
+}
+
 /**
- * What the HTTPS server calls. HTTP/1.1 requests come through `handleRequest`/`handleUpgrade` (node:http
- * objects); HTTP/2 streams through `handleStream` (the stream API, not the compatibility layer),
- * WebSockets (RFC 8441 extended CONNECT) included: the server advertises SETTINGS_ENABLE_CONNECT_PROTOCOL.
+ * What the HTTPS server calls. HTTP/1.1 requests come from Gatehouse's own HTTP/1.1 server
+ * (`serveHttp1`, `upgradeHttp1`); HTTP/2 streams through `handleStream` (the stream API, not the
+ * compatibility layer), WebSockets (RFC 8441 extended CONNECT) included: the server advertises
+ * SETTINGS_ENABLE_CONNECT_PROTOCOL.
  */
 export interface Gateway {
-  handleRequest(req: IncomingMessage, res: ServerResponse): void
+  serveHttp1(req: Http1Request, reply: Reply): void
+  /**
+   * A request with `Connection: upgrade` and an Upgrade field. True: the gateway took the socket
+   * (`rest`: the bytes read past the head); false: it is served as a plain request on a connection
+   * that closes after it (RFC 9110 §7.8 lets a server ignore an upgrade).
+   */
+  upgradeHttp1(req: Http1Request, rest: Buffer): boolean
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Whether any site answers this host (for the HTTP→HTTPS redirect and certificate names). */
   serves(host: string): boolean
   /**

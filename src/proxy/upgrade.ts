@@ -4,16 +4,15 @@
  * h2c upgrade would open a tunnel past every route) is ignored as §7.8 allows: the request is served
  * as a plain request on a connection that closes after it.
  */
-import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { forwardRequestHeaders, NO_HEADER_OPS } from './forward-headers.js'
 import type { ProxyRouteState } from './proxy-exchange.js'
 import { checkHttp1Request, isRefusal, type CheckedRequest } from './request-checks.js'
-import { peerOf, serverName } from './request-fields.js'
+import { cookieField, peerOf, serverName } from './request-fields.js'
 import type { RouteState, SiteState } from './route-state.js'
 import type { Router } from './router.js'
-import type { GatewayLimits } from './types.js'
+import type { GatewayLimits, Http1Request } from './types.js'
 import { Http1TunnelClient, type TunnelClient } from './tunnel-client.js'
 import type { Upstream } from './upstream-group.js'
 import { RouteTunnelClient } from './websocket-answer.js'
@@ -32,51 +31,73 @@ export interface UpgradeContext {
   via: string
   /** Access-log sink: a line per handshake on sites with `accessLog` on (see websocket-log.ts). */
   accessLog: ((entry: Record<string, unknown>) => void) | undefined
-  handleRequest(req: IncomingMessage, res: ServerResponse): void
 }
 
-export function handleUpgrade(
-  ctx: UpgradeContext,
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-): void {
+/**
+ * An HTTP/1.1 request with `Connection: upgrade`: a WebSocket handshake is checked, routed and
+ * tunnelled (true: the socket is ours); any other token is left to the plain path (false), unless
+ * the request has a body, which is refused: an upgrade carries none.
+ */
+export function handleUpgrade(ctx: UpgradeContext, req: Http1Request, rest: Buffer): boolean {
   const start = performance.now()
+  const { head, socket } = req
+  const token = (fieldOf(head.rawHeaders, 'upgrade') ?? '').trim().toLowerCase()
+  if (req.body !== null) {
+    socket.on('error', () => socket.destroy())
+    refuse(socket, 400, 'a body with an Upgrade request is not accepted')
+    return true
+  }
+  if (token !== 'websocket') return false
   socket.on('error', () => socket.destroy())
-  const url = req.url ?? '/'
-  if (url.length > ctx.limits.maxUrlBytes) return refuse(socket, 414, 'request-target too long')
-  if (req.rawHeaders.length / 2 > ctx.limits.maxHeaderCount)
-    return refuse(socket, 431, 'too many header fields')
-  const token = (req.headers.upgrade ?? '').trim().toLowerCase()
-  if (token !== 'websocket') return serveIgnoringUpgrade(ctx, req, socket, head)
+  const url = head.target
+  if (url.length > ctx.limits.maxUrlBytes) {
+    refuse(socket, 414, 'request-target too long')
+    return true
+  }
+  if (head.rawHeaders.length / 2 > ctx.limits.maxHeaderCount) {
+    refuse(socket, 431, 'too many header fields')
+    return true
+  }
   const checked = checkHttp1Request(
-    req.httpVersion,
+    head.version,
     url,
-    req.rawHeaders,
+    head.rawHeaders,
     serverName(socket as TLSSocket),
   )
   const peer = peerOf((socket as Partial<TLSSocket>).remoteAddress)
-  const method = req.method ?? 'GET'
+  const method = head.method
   if (isRefusal(checked)) {
-    if (checked.host === undefined) return refuse(socket, checked.status, checked.message)
+    if (checked.host === undefined) {
+      refuse(socket, checked.status, checked.message)
+      return true
+    }
     const { host } = checked
     const logged = { remote: peer, method, host, path: url, proto: '1.1' as const, start }
-    return refuseMisdirected(ctx, logged, new Http1TunnelClient(socket), checked)
+    refuseMisdirected(ctx, logged, new Http1TunnelClient(socket), checked)
+    return true
   }
   openWebSocket(
     ctx,
     {
       ...checked,
       method,
-      rawHeaders: req.rawHeaders,
+      rawHeaders: head.rawHeaders,
       peer,
-      cookie: req.headers.cookie,
+      cookie: cookieField(head.rawHeaders),
       version: '1.1',
       start,
     },
     new Http1TunnelClient(socket),
-    head,
+    rest,
   )
+  return true
+}
+
+function fieldOf(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === name) return raw[i + 1]
+  }
+  return undefined
 }
 
 /** A WebSocket handshake past its protocol's checks, from HTTP/1.1 or HTTP/2 (RFC 8441). */
@@ -207,32 +228,6 @@ function outcome(
     bytes: answer.bytes + (tunnel?.bytesSent ?? 0),
     upstream: upstream?.label,
   }
-}
-
-/**
- * Node hands an upgrade request over with the raw socket; a response object is attached to it so
- * the normal path serves the request. Without a body only: after an upgrade Node no longer parses
- * the connection, so a body could not be framed.
- */
-function serveIgnoringUpgrade(
-  ctx: UpgradeContext,
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-): void {
-  const hasBody =
-    head.length > 0 ||
-    req.headers['transfer-encoding'] !== undefined ||
-    (req.headers['content-length'] ?? '0') !== '0'
-  if (hasBody) return refuse(socket, 400, 'a body with an Upgrade request is not accepted')
-  const res = new ServerResponse(req)
-  res.shouldKeepAlive = false
-  res.assignSocket(socket as TLSSocket)
-  res.once('finish', () => {
-    res.detachSocket(socket as TLSSocket)
-    socket.end()
-  })
-  ctx.handleRequest(req, res)
 }
 
 const REASONS: Record<number, string> = {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
-import type { Duplex } from 'node:stream'
-import type { Gateway, SiteOptions } from '../proxy/types.js'
+import type { Reply } from '../proxy/reply.js'
+import type { Gateway, Http1Request, SiteOptions } from '../proxy/types.js'
 
 const HEALTH_BODY = '{"status":"ok"}\n'
 
@@ -38,11 +38,23 @@ export class FrontGateway implements Gateway {
     this.#healthPath = path
   }
 
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+  serveHttp1(req: Http1Request, reply: Reply): void {
     this.#inFlight++
-    res.once('close', () => this.#inFlight--)
-    if (this.answerHealth(req, res)) return
-    this.#inner.handleRequest(req, res)
+    reply.onClose(() => this.#inFlight--)
+    const { method, target } = req.head
+    if (this.#isHealth(target, method)) {
+      reply.head(200, [
+        'content-type',
+        'application/json',
+        'content-length',
+        String(HEALTH_BODY.length),
+        'cache-control',
+        'no-store',
+      ])
+      reply.end(method === 'HEAD' ? undefined : HEALTH_BODY)
+      return
+    }
+    this.#inner.serveHttp1(req, reply)
   }
 
   /**
@@ -78,8 +90,8 @@ export class FrontGateway implements Gateway {
     this.#inner.handleStream(stream, headers)
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#inner.handleUpgrade(req, socket, head)
+  upgradeHttp1(req: Http1Request, rest: Buffer): boolean {
+    return this.#inner.upgradeHttp1(req, rest)
   }
 
   serves(host: string): boolean {

@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
-import type { Duplex } from 'node:stream'
-import type { Gateway } from '../proxy/types.js'
+import type { Reply } from '../proxy/reply.js'
+import type { Gateway, Http1Request } from '../proxy/types.js'
 import { VERSION } from '../version.js'
 import type { CertificateView } from './certificate-view.js'
 
@@ -49,9 +48,14 @@ export class StatusPageGateway implements Gateway {
     this.#now = now
   }
 
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const [status, headers, body] = this.#answer(req.method)
-    res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body)
+  serveHttp1(req: Http1Request, reply: Reply): void {
+    const method = req.head.method
+    const [status, headers, body] = this.#answer(method)
+    reply.head(
+      status,
+      Object.entries(headers).flatMap(([name, value]) => [name, String(value)]),
+    )
+    reply.end(method === 'HEAD' ? undefined : body)
   }
 
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -61,8 +65,9 @@ export class StatusPageGateway implements Gateway {
     stream.end(method === 'HEAD' ? undefined : body)
   }
 
-  handleUpgrade(_req: IncomingMessage, socket: Duplex): void {
-    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+  upgradeHttp1(req: Http1Request): boolean {
+    req.socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    return true
   }
 
   serves(host: string): boolean {

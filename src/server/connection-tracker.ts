@@ -7,6 +7,11 @@ const DRAIN_POLL_MS = 50
 
 type Listening = HttpServer | Http2SecureServer
 
+/** What closeIdle needs of an HTTP/1.1 connection: close it if it waits for a request. */
+interface IdleClosable {
+  closeIdle(): boolean
+}
+
 /**
  * The connections and HTTP/2 sessions of a set of servers, for a graceful stop (SIGTERM): stop
  * accepting, tell HTTP/2 clients with GOAWAY (RFC 9113 §6.8) that no new stream will be served, close
@@ -19,6 +24,8 @@ type Listening = HttpServer | Http2SecureServer
 export class ConnectionTracker {
   readonly #sockets = new Set<Socket>()
   readonly #sessions = new Set<ServerHttp2Session>()
+  /** HTTP/1.1 connections served by our own server (http1-connection.ts), for closeIdle. */
+  readonly #http1 = new Set<IdleClosable>()
   readonly #servers: Listening[] = []
 
   /** One 'close' listener for every socket (it fires once, with the socket as `this`): no closure each. */
@@ -42,6 +49,12 @@ export class ConnectionTracker {
       this.#sessions.add(session)
       session.once('close', () => this.#sessions.delete(session))
     })
+  }
+
+  /** An HTTP/1.1 connection of our own server, closed by {@link closeIdle} while it waits. */
+  trackHttp1(connection: IdleClosable, socket: Socket): void {
+    this.#http1.add(connection)
+    socket.once('close', () => this.#http1.delete(connection))
   }
 
   /** Open connections (TCP, whatever they carry: HTTP/1.1, HTTP/2, upgraded tunnels). */
@@ -73,6 +86,7 @@ export class ConnectionTracker {
 
   /** Closes HTTP/1.1 connections with no request in progress. */
   closeIdle(): void {
+    for (const connection of this.#http1) connection.closeIdle()
     // Node implements it on HTTP/2 servers with allowHTTP1 (their HTTP/1.1 connections); @types/node
     // 20 does not declare it there.
     for (const server of this.#servers)

@@ -4,7 +4,8 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { test, type TestContext } from 'node:test'
 import { Client } from 'undici'
 import type { SocketReply } from '../proxy/socket-reply.js'
-import { Http1Connection, type Http1Handlers, type Http1Request } from './http1-connection.js'
+import type { Http1Request } from '../proxy/types.js'
+import { Http1Connection, type Http1Handlers } from './http1-connection.js'
 
 const LIMITS = { maxHeadBytes: 4096, headerTimeoutMs: 300, idleTimeoutMs: 2000, lingerMs: 500 }
 

@@ -13,6 +13,7 @@ import type { Refusal } from '../proxy/request-checks.js'
 import { parseRequestHead, type RequestHead } from '../proxy/request-head.js'
 import { SocketReply, type ReplyOwner } from '../proxy/socket-reply.js'
 import { minimalResponse } from '../proxy/http-head.js'
+import type { Http1Request } from '../proxy/types.js'
 import { STATUS_CODES } from 'node:http'
 
 export interface Http1Limits {
@@ -24,15 +25,6 @@ export interface Http1Limits {
   idleTimeoutMs: number
   /** How long an answered request's unread body may keep coming before the connection closes, ms. */
   lingerMs: number
-}
-
-export interface Http1Request {
-  readonly head: RequestHead
-  /** The decoded body, or null when the request has none. */
-  readonly body: Readable | null
-  readonly socket: Duplex
-  /** Sends `100 Continue` if the client waits for it (RFC 9110 §10.1.1); once, and only before any answer. */
-  continue(): void
 }
 
 export interface Http1Handlers {

@@ -11,7 +11,7 @@ import {
   type Http2ServerResponse,
 } from 'node:http2'
 import { Server as NetServer, type Socket } from 'node:net'
-import type { SecureContext } from 'node:tls'
+import type { SecureContext, TLSSocket } from 'node:tls'
 import { GatehouseError } from '../errors.js'
 import { Http01Responder } from '../issuance/http-01-responder.js'
 import { closeServer, listen } from '../issuance/listener.js'
@@ -23,7 +23,12 @@ import { httpsRedirectTarget } from './redirect.js'
 import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
 import { TLS_PROFILE } from '../tls/tls-profile.js'
 import type { Gateway, GatewayLimits } from '../proxy/types.js'
-import { attachGateway, DEFAULT_GATEWAY_LIMITS, gatewayServerOptions } from './gateway-listeners.js'
+import {
+  attachGateway,
+  serveHttp1,
+  DEFAULT_GATEWAY_LIMITS,
+  gatewayServerOptions,
+} from './gateway-listeners.js'
 import { listeningIps, localIpName, startContextByLocalAddress } from './local-address-context.js'
 import { selectContext } from './select-context.js'
 
@@ -156,7 +161,8 @@ export class HttpsServer {
               key: options.defaultCertificate.privateKeyPem,
             }
           : {}),
-        allowHTTP1: true,
+        // With a gateway, HTTP/1.1 is served by our own server ('unknownProtocol' below).
+        allowHTTP1: gateway === undefined,
         ...(options.ticketKeys ? { sessionIdContext: TICKET_SESSION_ID_CONTEXT } : {}),
         ALPNCallback: ({ servername, protocols }) => this.#selectAlpn(servername, protocols),
         SNICallback: (servername, done) => this.#selectContext(servername, done),
@@ -165,8 +171,11 @@ export class HttpsServer {
       gateway ? undefined : withHsts(app as RequestHandler, options.hsts),
     )
     if (gateway) attachGateway(this.#https, gateway, limits)
-    // An acme-tls/1 connection carries no HTTP: the validator only reads the certificate.
-    this.#https.on('unknownProtocol', (socket) => socket.destroy())
+    this.#https.on('unknownProtocol', (socket: TLSSocket) => {
+      // An acme-tls/1 connection carries no HTTP: the validator only reads the certificate.
+      if (!gateway || socket.alpnProtocol === ACME_TLS_ALPN) socket.destroy()
+      else this.#connections.trackHttp1(serveHttp1(socket, gateway, limits), socket)
+    })
     this.#https.on('tlsClientError', () => {})
     this.#http = createHttpServer((req, res) => this.#handleHttp(req, res))
     this.#unsubscribeTicketKeys = options.ticketKeys?.subscribe((keys) => {

@@ -19,16 +19,15 @@ const base = { maxBodyBytes: 1024, headersUp: NO_OPS, headersDown: NO_OPS }
 
 describe('front: HTTP/2 on the stream API', () => {
   test('attachGateway leaves exactly one stream listener: the gateway', () => {
-    const server = createSecureServer({ allowHTTP1: true })
+    const server = createSecureServer()
     const seen: string[] = []
-    const gateway = {
-      handleStream: () => seen.push('stream'),
-      handleRequest: () => seen.push('request'),
-    } as unknown as Gateway
+    const gateway = { handleStream: () => seen.push('stream') } as unknown as Gateway
     attachGateway(server, gateway, DEFAULT_GATEWAY_LIMITS)
     assert.equal(server.listenerCount('stream'), 1)
-    assert.equal(server.listenerCount('request'), 1)
-    // Had Node's compatibility hook survived, adding 'request' would have added a second 'stream'.
+    assert.equal(server.listenerCount('request'), 0)
+    // Node's compatibility hook is gone: a 'request' listener added later adds no 'stream' one.
+    server.on('request', () => seen.push('request'))
+    assert.equal(server.listenerCount('stream'), 1)
     server.emit('stream', {} as ServerHttp2Stream, {})
     assert.deepEqual(seen, ['stream'])
   })
