@@ -105,7 +105,9 @@ export class SocketReply implements Reply {
     this.finished = true
     uncork(this.#socket)
     this.#owner.finished(this.#close)
-    this.#runClosers()
+    // After the caller's own bookkeeping, as node:http emits 'close' on a later tick: a caller that
+    // ends and then settles must not see the end as the client going away.
+    process.nextTick(runClosers, this)
   }
 
   onceDrain(fn: () => void): void {
@@ -117,14 +119,9 @@ export class SocketReply implements Reply {
     ;(this.#closers ??= []).push(fn)
   }
 
-  /** The connection went away: the exchange ends here, finished or not. */
-  connectionClosed(): void {
-    this.#runClosers()
-  }
-
   destroy(): void {
     this.#socket.destroy()
-    this.#runClosers()
+    this.ended()
   }
 
   /**
@@ -143,13 +140,18 @@ export class SocketReply implements Reply {
     return this.#http10 ? 'close' : 'chunked'
   }
 
-  #runClosers(): void {
+  /** The exchange is over (answered, or the connection went away): runs the onClose callbacks, once. */
+  ended(): void {
     if (this.#closed) return
     this.#closed = true
     const closers = this.#closers
     this.#closers = undefined
     if (closers) for (const fn of closers) fn()
   }
+}
+
+function runClosers(reply: SocketReply): void {
+  reply.ended()
 }
 
 function uncork(socket: Duplex): void {

@@ -249,3 +249,22 @@ test('a header that would split the answer is refused before anything is written
   assert.match(out, /^HTTP\/1\.1 502 /)
   assert.doesNotMatch(out, /x-b/)
 })
+
+test('onClose callbacks run after the code that ended the answer, once; at once when the client goes', async (t) => {
+  const order: string[] = []
+  let gone: SocketReply | undefined
+  const { port } = await serve(t, (req, reply) => {
+    reply.onClose(() => order.push(`closed ${req.head.target}`))
+    if (req.head.target === '/hang') {
+      gone = reply
+      return
+    }
+    text(200, 'x')(req, reply)
+    order.push(`after end ${req.head.target}`)
+  })
+  await exchange(port, 'GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  await exchange(port, 'GET /hang HTTP/1.1\r\nHost: x\r\n\r\n', 200)
+  while (order.length < 3) await new Promise((r) => setTimeout(r, 5))
+  assert.deepEqual(order, ['after end /a', 'closed /a', 'closed /hang'])
+  assert.equal(gone?.finished, false)
+})

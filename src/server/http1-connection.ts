@@ -122,7 +122,7 @@ export class Http1Connection implements ReplyOwner {
     this.#state = 'closed'
     this.#disarm()
     if (this.#body && !this.#tracker?.done) this.#body.destroy(new Error('the client went away'))
-    this.#reply?.connectionClosed()
+    this.#reply?.ended()
   }
 
   /** Reads the next request from what has arrived, or waits for it. */
@@ -229,7 +229,7 @@ export class Http1Connection implements ReplyOwner {
       this.#socket.destroy()
       return
     }
-    reply?.connectionClosed()
+    reply?.ended()
     const text = STATUS_CODES[refusal.status] ?? 'Error'
     this.#socket.write(minimalResponse(refusal.status, text, refusal.message))
     this.#endAfterWrite()
