@@ -52,6 +52,8 @@ export class SocketReply implements Reply {
   }
 
   head(status: number, headers: string[], close = false): void {
+    // The connection went away, or refused the request itself: nothing more is written.
+    if (this.#closed) return
     if (this.headersSent) throw new Error('the response head was sent already')
     const fields = this.ops ? applyHeaderOps(headers, this.ops) : headers
     if (close) this.#close = true

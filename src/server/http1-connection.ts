@@ -266,15 +266,17 @@ export class Http1Connection implements ReplyOwner {
     this.#socket.destroy()
   }
 
+  /**
+   * Stops reading requests (closing, or the socket handed over by an upgrade). The 'error' listener
+   * stays: an error on a socket nobody listens to would end the process.
+   */
   #detach(): void {
     this.#socket.off('data', this.#onData)
-    this.#socket.off('error', this.#onError)
     this.#socket.off('close', this.#onClose)
   }
 
   #attach(): void {
     this.#socket.on('data', this.#onData)
-    this.#socket.on('error', this.#onError)
     this.#socket.on('close', this.#onClose)
   }
 }
