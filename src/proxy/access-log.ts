@@ -36,18 +36,13 @@ export interface AccessLogFields {
 }
 
 export function accessLogEntry(f: AccessLogFields, now: number): Record<string, unknown> {
-  return {
-    time: isoTime(now),
-    remote: f.remote,
-    method: f.method,
-    host: f.host,
-    path: f.path,
-    status: f.status,
-    bytes: f.bytes,
-    duration_ms: Math.round(f.durationMs * 1000) / 1000,
-    ...(f.upstream !== undefined ? { upstream: f.upstream } : {}),
-    proto: f.proto,
-  }
+  const time = isoTime(now)
+  const duration = Math.round(f.durationMs * 1000) / 1000
+  const { remote, method, host, path, status, bytes, upstream, proto } = f
+  // Two literal shapes, no spread: JSON.stringify takes its fast path on these, once per request.
+  return upstream === undefined
+    ? { time, remote, method, host, path, status, bytes, duration_ms: duration, proto }
+    : { time, remote, method, host, path, status, bytes, duration_ms: duration, upstream, proto }
 }
 
 let cachedSecond = NaN

@@ -121,10 +121,12 @@ function readFields(
     const name = colon === -1 ? text : text.slice(0, colon)
     // RFC 9112 §5.1: no whitespace between name and colon, and a name is a token.
     if (colon === -1 || !TOKEN.test(name)) return refuse(400, 'bad header field name')
-    const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')
+    const value = trimOws(text, colon + 1)
     if (BAD_VALUE_OCTET.test(value)) return refuse(400, `bad octet in header ${name}`)
     rawHeaders.push(name, value)
-    const lower = name.toLowerCase()
+    // Only the names read here are lower-cased (most fields are ruled out by their length).
+    const n = name.length
+    const lower = n === 14 || n === 17 || n === 10 || n === 7 ? name.toLowerCase() : ''
     if (lower === 'content-length') {
       // RFC 9112 §6.3: two lengths, even equal ones, are refused as llhttp does.
       if (contentLength !== undefined) return refuse(400, 'more than one Content-Length')
@@ -151,6 +153,19 @@ function readFields(
     chunked,
     ...connectionOptions(line.version, connection, upgradeField),
   }
+}
+
+/** `text` from `start` without the optional whitespace (SP, HTAB) around a field value. */
+function trimOws(text: string, start: number): string {
+  let from = start
+  let to = text.length
+  while (from < to && isOws(text.charCodeAt(from))) from++
+  while (to > from && isOws(text.charCodeAt(to - 1))) to--
+  return text.slice(from, to)
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09
 }
 
 /** RFC 9112 §9.3: whether the connection ends after this exchange; RFC 9110 §7.8: an upgrade. */

@@ -221,6 +221,18 @@ test('answered before its body was read: dropped to reach the next request, or c
   )
   assert.match(closed, /connection: close\r\n/)
   assert.doesNotMatch(closed, /\/next/)
+  // A body that turns out malformed while it is being dropped ends the connection, unanswered.
+  const socket = connect(port, '127.0.0.1')
+  let got = ''
+  socket.on('data', (d: Buffer) => (got += d.toString('latin1')))
+  socket.on('error', () => {})
+  socket.write('POST /early HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n')
+  while (!got.endsWith('/early')) await new Promise((r) => setTimeout(r, 5))
+  const started = Date.now()
+  socket.write('zz\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n')
+  await once(socket, 'close')
+  assert.equal(got.match(/HTTP\/1\.1 /g)?.length, 1, got)
+  assert.ok(Date.now() - started < LIMITS.lingerMs, 'closed at the framing error, not by a timer')
 })
 
 test('upgrade: a taken socket gets the bytes past the head; a declined one is served and closed', async (t) => {

@@ -142,7 +142,8 @@ export class Http1Connection implements ReplyOwner {
     }
     this.#disarm()
     if ('status' in parsed) return this.#refuse(parsed)
-    this.#buffer = this.#buffer.subarray(parsed.size)
+    // An empty rest must not keep the chunk it came from alive on an idle connection.
+    this.#buffer = parsed.size === this.#buffer.length ? EMPTY : this.#buffer.subarray(parsed.size)
     this.#start(parsed)
   }
 
@@ -178,18 +179,15 @@ export class Http1Connection implements ReplyOwner {
   }
 
   #request(head: RequestHead, body: Readable | null): Http1Request {
-    let continued = !body || !expectsContinue(head.rawHeaders)
     const socket = this.#socket
-    return {
-      head,
-      body,
-      socket,
-      continue: () => {
-        if (continued) return
-        continued = true
-        socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
-      },
+    if (!body || !expectsContinue(head.rawHeaders)) return { head, body, socket, continue: noop }
+    let sent = false
+    const sendContinue = (): void => {
+      if (sent) return
+      sent = true
+      socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
     }
+    return { head, body, socket, continue: sendContinue }
   }
 
   #feedBody(chunk: Buffer): void {
@@ -200,7 +198,9 @@ export class Http1Connection implements ReplyOwner {
     try {
       used = tracker.feed(chunk, body ? (data) => body.deliver(data) : undefined)
     } catch (err) {
-      // RFC 9112 §7.1: a body we cannot frame leaves nothing on the connection to trust.
+      // RFC 9112 §7.1: a body we cannot frame leaves nothing on the connection to trust. Once the
+      // answer has gone (the body was being dropped), there is nothing left to say: just close.
+      if (this.#state === 'discard') return this.#endAfterWrite()
       body?.destroy(err as Error)
       return this.#refuse({ status: 400, message: 'malformed chunked body', close: true })
     }
@@ -302,6 +302,8 @@ class RequestBody extends Readable {
     this.#socket.resume()
   }
 }
+
+function noop(): void {}
 
 function expectsContinue(raw: readonly string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {
