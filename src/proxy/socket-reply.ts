@@ -66,7 +66,9 @@ export class SocketReply implements Reply {
       // A bad name or value from an upstream or a header rule must not split the response.
       if (!TOKEN.test(name)) throw new TypeError(`bad header name "${name}"`)
       if (BAD_VALUE.test(value)) throw new TypeError(`bad octet in header ${name}`)
-      const lower = name.toLowerCase()
+      // Only names of the lengths looked for are lower-cased: most fields are ruled out at once.
+      const n = name.length
+      const lower = n === 4 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : ''
       if (lower === 'content-length') length = true
       else if (lower === 'date') date = true
       // Framing and connection fields are ours to write (RFC 9112 §6.1, §9.6).
