@@ -1,8 +1,8 @@
 /**
- * One response to a client, over HTTP/1.1 (`ServerResponse`) or HTTP/2 (the stream API, RFC 9113),
- * so the proxy, static and fixed routes write one way. Headers are flat `[name, value, …]` arrays.
+ * One response to a client, over HTTP/1.1 (`SocketReply`, our own server's) or HTTP/2 (the stream
+ * API, RFC 9113), so the proxy, static and fixed routes write one way. Headers are flat
+ * `[name, value, …]` arrays.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constants, type ServerHttp2Stream } from 'node:http2'
 import { applyHeaderOps, toHttp2Headers, type CompiledHeaderOps } from './forward-headers.js'
 
@@ -37,71 +37,6 @@ export interface Reply {
 
 /** How long a refused upload may keep sending before the connection is closed. */
 export const LINGER_MS = 5_000
-
-export class Http1Reply implements Reply {
-  readonly proto = '1.1'
-  status = 0
-  bytes = 0
-  ops: CompiledHeaderOps | undefined
-  readonly #res: ServerResponse
-  readonly #req: IncomingMessage
-
-  constructor(req: IncomingMessage, res: ServerResponse) {
-    this.#req = req
-    this.#res = res
-  }
-
-  lingerBody(): void {
-    const req = this.#req
-    if (req.complete) return
-    // Node discards the unread body after the response (req._dump on finish) and keeps the framing.
-    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS).unref()
-    const stop = (): void => clearTimeout(timer)
-    req.once('end', stop).once('close', stop)
-  }
-
-  get headersSent(): boolean {
-    return this.#res.headersSent
-  }
-
-  get finished(): boolean {
-    return this.#res.writableFinished
-  }
-
-  head(status: number, headers: string[], close = false): void {
-    this.status = status
-    const out = this.ops ? applyHeaderOps(headers, this.ops) : headers
-    if (close) out.push('connection', 'close')
-    this.#res.writeHead(status, out)
-    // The head, the body and the end of a small answer then leave in one TLS record and one
-    // syscall (undici hands over head, data and completion in one parser pass). `end()` uncorks
-    // fully; a longer body is released at the end of this tick.
-    this.#res.cork()
-    process.nextTick(uncork, this.#res)
-  }
-
-  write(chunk: Buffer | string): boolean {
-    this.bytes += chunk.length
-    return this.#res.write(chunk)
-  }
-
-  end(chunk?: Buffer | string): void {
-    if (chunk !== undefined) this.bytes += chunk.length
-    this.#res.end(chunk)
-  }
-
-  onceDrain(fn: () => void): void {
-    this.#res.once('drain', fn)
-  }
-
-  onClose(fn: () => void): void {
-    this.#res.once('close', fn)
-  }
-
-  destroy(): void {
-    this.#res.destroy()
-  }
-}
 
 export class Http2Reply implements Reply {
   readonly proto = '2'
@@ -159,10 +94,6 @@ export class Http2Reply implements Reply {
   destroy(): void {
     this.#stream.close(constants.NGHTTP2_INTERNAL_ERROR)
   }
-}
-
-function uncork(res: ServerResponse): void {
-  res.uncork()
 }
 
 /** A short text answer (errors, refusals, fixed responses). */
