@@ -285,3 +285,15 @@ test('onClose callbacks run after the code that ended the answer, once; at once 
   assert.deepEqual(order, ['after end /a', 'closed /a', 'closed /hang'])
   assert.equal(gone?.finished, false)
 })
+
+test('a long pipeline answered at once by the handler: every answer, no stack overflow', async (t) => {
+  // Each answer ended inside the handler asks for the next request: read in a loop, not by recursion
+  // (a few thousand small pipelined requests overflowed the stack in the socket's 'data' handler).
+  const { port } = await serve(t, text(200, 'ok'))
+  const count = 5000
+  const raw =
+    'GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(count - 1) +
+    'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+  const out = await exchange(port, raw, 10_000)
+  assert.equal(out.match(/HTTP\/1\.1 200 OK\r\n/g)?.length, count)
+})

@@ -54,6 +54,9 @@ export class Http1Connection implements ReplyOwner {
   #reply: SocketReply | undefined
   #timer: NodeJS.Timeout | undefined
   #closeAfterBody = false
+  /** #next is running: a call from inside it (an answer ended in the handler) asks it for one more pass. */
+  #reading = false
+  #readAgain = false
 
   constructor(socket: Duplex, handlers: Http1Handlers, limits: Http1Limits) {
     this.#socket = socket
@@ -125,8 +128,28 @@ export class Http1Connection implements ReplyOwner {
     this.#reply?.ended()
   }
 
-  /** Reads the next request from what has arrived, or waits for it. */
+  /**
+   * Reads the next request from what has arrived, or waits for it. A loop, not recursion: a handler
+   * that answers at once calls back here through finished(), and a few thousand pipelined requests
+   * would overflow the stack inside the socket's 'data' handler (an uncaught RangeError).
+   */
   #next(): void {
+    if (this.#reading) {
+      this.#readAgain = true
+      return
+    }
+    this.#reading = true
+    try {
+      do {
+        this.#readAgain = false
+        this.#readNext()
+      } while (this.#readAgain)
+    } finally {
+      this.#reading = false
+    }
+  }
+
+  #readNext(): void {
     if (this.#buffer.length === 0) {
       this.#state = 'idle'
       this.#arm(this.#limits.idleTimeoutMs, 'idle')
