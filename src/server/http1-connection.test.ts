@@ -297,3 +297,28 @@ test('a long pipeline answered at once by the handler: every answer, no stack ov
   const out = await exchange(port, raw, 10_000)
   assert.equal(out.match(/HTTP\/1\.1 200 OK\r\n/g)?.length, count)
 })
+
+test('a body the handler never reads fails without ending the process: malformed, or the client gone', async (t) => {
+  // As a static or redirect route does: the answer comes later and the body is never listened to.
+  const bodies: (NodeJS.ReadableStream | null)[] = []
+  const { port } = await serve(t, (req, reply) => {
+    bodies.push(req.body)
+    setTimeout(() => text(200, 'late')(req, reply), 100)
+  })
+  const head = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'
+  const socket = connect(port, '127.0.0.1')
+  let out = ''
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  socket.write(head)
+  await new Promise((r) => setTimeout(r, 30))
+  socket.write('zz\r\n')
+  await once(socket, 'close')
+  assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/)
+  // The client goes away in the middle of its body.
+  const gone = connect(port, '127.0.0.1')
+  gone.write(`${head}5\r\nhel`)
+  while (bodies.length < 2) await new Promise((r) => setTimeout(r, 5))
+  gone.destroy()
+  await new Promise((r) => setTimeout(r, 150))
+  assert.equal(bodies.length, 2)
+})

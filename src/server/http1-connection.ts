@@ -311,6 +311,9 @@ class RequestBody extends Readable {
   constructor(socket: Duplex) {
     super()
     this.#socket = socket
+    // The body fails (malformed chunk, client gone) whether or not the handler reads it: a 404,
+    // redirect or static answer never does, and an 'error' nobody listens to would end the process.
+    this.on('error', noop)
   }
 
   deliver(data: Buffer): void {
