@@ -116,10 +116,14 @@ test('a malformed chunked body is answered 400 and the connection closed', async
     })
     req.body?.resume()
   })
-  const out = await exchange(
-    port,
-    'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 5\r\nhello\r\n0\r\n\r\n',
-  )
+  // The bad chunk comes after the head, once the handler holds the body.
+  const socket = connect(port, '127.0.0.1')
+  let out = ''
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n')
+  await new Promise((r) => setTimeout(r, 30))
+  socket.write('5 5\r\nhello\r\n0\r\n\r\n')
+  await once(socket, 'close')
   assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/)
   assert.match(out, /connection: close/)
   assert.equal(out.match(/HTTP\/1\.1 /g)?.length, 1, 'one answer only')
@@ -321,4 +325,19 @@ test('a body the handler never reads fails without ending the process: malformed
   gone.destroy()
   await new Promise((r) => setTimeout(r, 150))
   assert.equal(bodies.length, 2)
+})
+
+test('a body refused as malformed in the packet of its head never reaches the handler', async (t) => {
+  let calls = 0
+  const { port } = await serve(t, (req, reply) => {
+    calls++
+    text(200, 'served')(req, reply)
+  })
+  const out = await exchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0\r\n\r\n',
+  )
+  assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/)
+  assert.equal(out.match(/HTTP\/1\.1 /g)?.length, 1, 'one answer only')
+  assert.equal(calls, 0, 'a refused request is not handed on (the proxy would send it upstream)')
 })

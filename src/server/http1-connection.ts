@@ -197,6 +197,8 @@ export class Http1Connection implements ReplyOwner {
       const taken = this.#buffer
       this.#buffer = EMPTY
       this.#feedBody(taken)
+      // Refused (malformed chunked body) and answered 400: the request goes no further.
+      if (this.#reply !== reply) return
     }
     this.#handlers.request(req, reply)
   }
