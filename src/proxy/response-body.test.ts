@@ -102,6 +102,11 @@ test('a chunked body with bad framing throws', () => {
     '5;a="\x00"\r\n',
     '5;a b\r\n',
     '5 x\r\n',
+    // Trailers: a bare LF could hide the next request in them (RFC 9112 §7.1.2); and bounded.
+    '0\r\n\nGET /x HTTP/1.1\r\n\r\n',
+    '0\r\nX: 1\nGET /x HTTP/1.1\r\n\r\n',
+    '0\r\nX: a\x00\r\n\r\n',
+    `0\r\nX: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
   ]
   for (const body of bad) {
     assert.throws(

@@ -93,6 +93,8 @@ const SEMICOLON = 0x3b
 const EQUALS = 0x3d
 const DQUOTE = 0x22
 const BACKSLASH = 0x5c
+/** Trailer bytes accepted after the last chunk; more is refused. */
+const MAX_TRAILER_BYTES = 16 * 1024
 /** More hex digits than this means a chunk of 2^48 bytes or more: refused, as no body is that big. */
 const MAX_SIZE_DIGITS = 12
 
@@ -126,6 +128,7 @@ class ChunkedTracker implements BodyTracker {
   #state: ChunkState = 'size'
   #size = 0
   #digits = 0
+  #trailerBytes = 0
 
   get done(): boolean {
     return this.#state === 'done'
@@ -170,11 +173,8 @@ class ChunkedTracker implements BodyTracker {
       case 'dataLf':
         return this.#expect(byte, LF, 'size')
       case 'trailerStart':
-        this.#state = byte === CR ? 'endLf' : 'trailer'
-        return
       case 'trailer':
-        if (byte === CR) this.#state = 'trailerLf'
-        return
+        return this.#trailerByte(byte)
       case 'trailerLf':
         return this.#expect(byte, LF, 'trailerStart')
       case 'endLf':
@@ -211,6 +211,18 @@ class ChunkedTracker implements BodyTracker {
     const next = extensionStep(this.#state, byte)
     if (next === undefined) throw new Error('bad chunk extension')
     this.#state = next
+  }
+
+  /**
+   * Trailer fields are dropped, but read as strictly as a head (RFC 9112 §7.1.2): a bare LF or a NUL
+   * is refused, or a lenient reader before us could take the next request for a trailer line; and
+   * they are bounded.
+   */
+  #trailerByte(byte: number): void {
+    if (byte === LF || byte === 0) throw new Error('bad chunked trailer')
+    if (++this.#trailerBytes > MAX_TRAILER_BYTES) throw new Error('chunked trailer too large')
+    if (byte === CR) this.#state = this.#state === 'trailerStart' ? 'endLf' : 'trailerLf'
+    else this.#state = 'trailer'
   }
 
   #expect(byte: number, wanted: number, next: ChunkState): void {
