@@ -14,12 +14,15 @@ export interface ResponseHead {
 }
 
 /** RFC 9110 §5.6.2 token. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Octets a field value may not hold (RFC 9110 §5.5): NUL, CR, LF. */
 const BAD_VALUE = /[\0\r\n]/
-/** Control characters other than HTAB, refused in a reason phrase (RFC 9112 §4). */
+/**
+ * Control characters other than HTAB: refused in a reason phrase (RFC 9112 §4), and in the field
+ * values our own HTTP/1.1 server reads and writes (RFC 9110 §5.5).
+ */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const BAD_REASON = /[\0-\x08\x0a-\x1f\x7f]/
+export const CONTROL_OCTET = /[\0-\x08\x0a-\x1f\x7f]/
 const STATUS_LINE = /^HTTP\/1\.[01] ([1-9]\d\d)(?: (.*))?$/
 
 /** The offset just past the empty line that ends a head in `buf`, or -1 when it has not arrived. */
@@ -38,7 +41,7 @@ export function parseResponseHead(text: string): ResponseHead {
   const match = STATUS_LINE.exec(lines[0] ?? '')
   if (match === null) throw new Error(`bad status line "${clip(lines[0] ?? '')}"`)
   const reason = match[2] ?? ''
-  if (BAD_REASON.test(reason)) throw new Error('control character in the reason phrase')
+  if (CONTROL_OCTET.test(reason)) throw new Error('control character in the reason phrase')
   const fields: Array<[string, string]> = []
   for (let i = 1; i < lines.length; i++) {
     fields.push(parseFieldLine(lines[i] as string))

@@ -7,6 +7,7 @@
  * Transfer-Encoding codings) are in request-checks.ts. Pure: bytes in, a head or a refusal out.
  */
 import { METHODS } from 'node:http'
+import { CONTROL_OCTET, TOKEN } from './http-head.js'
 import type { Refusal } from './request-checks.js'
 
 export interface RequestHead {
@@ -43,10 +44,6 @@ const REQUEST_LINE = /^([A-Z-]+) +([\x21-\x7e]+)(?: +HTTP\/([012]\.\d))?$/
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS)
 /** Versions that parse; of these, request-checks.ts serves 1.0 and 1.1 and answers the rest 505. */
 const PARSED_VERSIONS: ReadonlySet<string> = new Set(['0.9', '1.0', '1.1', '2.0'])
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-/** RFC 9110 §5.5: field-value octets are VCHAR, obs-text, SP and HTAB; any other control is refused. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const BAD_VALUE_OCTET = /[\0-\x08\x0a-\x1f\x7f]/
 const DIGITS = /^\d{1,15}$/
 const LF = 0x0a
 const CR = 0x0d
@@ -122,7 +119,7 @@ function readFields(
     // RFC 9112 §5.1: no whitespace between name and colon, and a name is a token.
     if (colon === -1 || !TOKEN.test(name)) return refuse(400, 'bad header field name')
     const value = trimOws(text, colon + 1)
-    if (BAD_VALUE_OCTET.test(value)) return refuse(400, `bad octet in header ${name}`)
+    if (CONTROL_OCTET.test(value)) return refuse(400, `bad octet in header ${name}`)
     rawHeaders.push(name, value)
     // Only the names read here are lower-cased (most fields are ruled out by their length).
     const n = name.length

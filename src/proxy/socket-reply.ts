@@ -7,13 +7,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { applyHeaderOps, type CompiledHeaderOps } from './forward-headers.js'
+import { CONTROL_OCTET, TOKEN } from './http-head.js'
 import type { Reply } from './reply.js'
-
-/** RFC 9110 §5.6.2 token, for field names. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-/** RFC 9110 §5.5: a field value holds no CR, LF, NUL or other control but HTAB. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f]/
 
 /** What the connection learns when a response is done. */
 export interface ReplyOwner {
@@ -65,7 +60,7 @@ export class SocketReply implements Reply {
       const value = fields[i + 1] as string
       // A bad name or value from an upstream or a header rule must not split the response.
       if (!TOKEN.test(name)) throw new TypeError(`bad header name "${name}"`)
-      if (BAD_VALUE.test(value)) throw new TypeError(`bad octet in header ${name}`)
+      if (CONTROL_OCTET.test(value)) throw new TypeError(`bad octet in header ${name}`)
       // Only names of the lengths looked for are lower-cased: most fields are ruled out at once.
       const n = name.length
       const lower = n === 4 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : ''

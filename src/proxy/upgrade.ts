@@ -4,9 +4,11 @@
  * h2c upgrade would open a tunnel past every route) is ignored as §7.8 allows: the request is served
  * as a plain request on a connection that closes after it.
  */
+import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { forwardRequestHeaders, NO_HEADER_OPS } from './forward-headers.js'
+import { minimalResponse } from './http-head.js'
 import type { ProxyRouteState } from './proxy-exchange.js'
 import { checkHttp1Request, isRefusal, type CheckedRequest } from './request-checks.js'
 import { cookieField, peerOf, serverName } from './request-fields.js'
@@ -230,20 +232,8 @@ function outcome(
   }
 }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  414: 'URI Too Long',
-  505: 'HTTP Version Not Supported',
-  431: 'Request Header Fields Too Large',
-  501: 'Not Implemented',
-}
-
 function refuse(socket: Duplex, status: number, message: string): void {
-  const body = `${message}\n`
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  )
+  socket.end(minimalResponse(status, STATUS_CODES[status] ?? 'Error', message))
 }
 
 function toRecord(flat: readonly string[]): Record<string, string | string[]> {

@@ -68,11 +68,6 @@ export class Http1Connection implements ReplyOwner {
     this.#arm(limits.idleTimeoutMs, 'idle')
   }
 
-  /** A request is being read or answered (for a graceful stop). */
-  get busy(): boolean {
-    return this.#state !== 'idle' && this.#state !== 'closed' && this.#state !== 'upgraded'
-  }
-
   /** Closes the connection if it waits for a request (RFC 9112 §9.6); returns whether it did. */
   closeIdle(): boolean {
     if (this.#state !== 'idle') return false
