@@ -7,6 +7,7 @@
  * either: at a few thousand requests a second most turns carry one or two requests.
  */
 import { close, open, write } from 'node:fs'
+import { accessLogFormatter } from './access-log.js'
 
 /** Pending bytes that trigger a write at once. */
 const FLUSH_BYTES = 64 * 1024
@@ -21,14 +22,19 @@ export class AccessLogWriter {
   #scheduled = false
   #closed = false
   readonly #flushMs: number
+  readonly #format: (entry: Record<string, unknown>) => string
   #idle: (() => void) | undefined
   /** The first write error; later lines are dropped (a full disk must not stop the proxy). */
   error: Error | undefined
 
-  /** Appends to `path` (created 0640 when missing); a line is written within `flushMs` (ms). */
-  constructor(path: string, options: { flushMs?: number } = {}) {
+  /**
+   * Appends to `path` (created 0640 when missing); a line is written within `flushMs` (ms). `fields`
+   * are added to every line (see accessLogFormatter).
+   */
+  constructor(path: string, options: { flushMs?: number; fields?: Record<string, unknown> } = {}) {
     this.#path = path
     this.#flushMs = options.flushMs ?? DEFAULT_FLUSH_MS
+    this.#format = accessLogFormatter(options.fields)
     this.#fd = new Promise((resolve, reject) =>
       open(path, 'a', 0o640, (err, fd) => (err ? reject(err) : resolve(fd))),
     )
@@ -39,7 +45,7 @@ export class AccessLogWriter {
   /** The `GatewayOptions.accessLog` sink. */
   readonly write = (entry: Record<string, unknown>): void => {
     if (this.#closed || this.error) return
-    this.#pending += `${JSON.stringify(entry)}\n`
+    this.#pending += this.#format(entry)
     if (this.#pending.length >= FLUSH_BYTES) this.#flush()
     else this.#schedule()
   }

@@ -140,6 +140,7 @@ function readFields(
   // RFC 9112 §6.1: both framings at once is the classic smuggling vector: refused, not resolved.
   if (chunked && contentLength !== undefined)
     return refuse(400, 'both Content-Length and Transfer-Encoding')
+  const options = connection === '' ? undefined : connectionOptions(connection)
   return {
     method: line.method,
     target: line.target,
@@ -148,7 +149,12 @@ function readFields(
     size: line.size,
     contentLength: contentLength === undefined ? undefined : Number(contentLength),
     chunked,
-    ...connectionOptions(line.version, connection, upgradeField),
+    // RFC 9112 §9.3: `close` ends the connection after this exchange, and HTTP/1.0 without
+    // `keep-alive` does; RFC 9110 §7.8: an upgrade is asked by Connection and Upgrade together.
+    close:
+      options?.includes('close') === true ||
+      (line.version !== '1.1' && options?.includes('keep-alive') !== true),
+    upgrade: upgradeField && options?.includes('upgrade') === true,
   }
 }
 
@@ -165,21 +171,12 @@ function isOws(code: number): boolean {
   return code === 0x20 || code === 0x09
 }
 
-/** RFC 9112 §9.3: whether the connection ends after this exchange; RFC 9110 §7.8: an upgrade. */
-function connectionOptions(
-  version: string,
-  connection: string,
-  upgradeField: boolean,
-): { close: boolean; upgrade: boolean } {
-  const options =
-    connection === ''
-      ? []
-      : connection
-          .toLowerCase()
-          .split(',')
-          .map((t) => t.trim())
-  const close = options.includes('close') || (version !== '1.1' && !options.includes('keep-alive'))
-  return { close, upgrade: upgradeField && options.includes('upgrade') }
+/** The options a Connection field lists (RFC 9110 §7.6.1), lower case. */
+function connectionOptions(connection: string): string[] {
+  return connection
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim())
 }
 
 function bareCr(): Refusal {

@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { GatehouseError } from '../errors.js'
+import { accessLogFormatter } from '../proxy/access-log.js'
 import { AccessLogWriter } from '../proxy/access-log-writer.js'
 
 /** Where access-log lines go: a function taking one entry, and a way to flush and close. */
@@ -19,8 +20,7 @@ export async function openAccessLog(
 ): Promise<AccessLogSink | undefined> {
   if (target === 'off') return undefined
   const fields = options.fields
-  const line = (entry: Record<string, unknown>): string =>
-    `${JSON.stringify(fields ? { ...entry, ...fields } : entry)}\n`
+  const line = accessLogFormatter(fields)
   if (target === 'stdout') {
     const out = options.stdout ?? process.stdout
     return {
@@ -32,9 +32,9 @@ export async function openAccessLog(
   // then go through the batching writer (one write per ~100 ms, not one per request).
   const check = await openAppend(target)
   await new Promise<void>((resolve) => check.end(() => resolve()))
-  const writer = new AccessLogWriter(target)
+  const writer = new AccessLogWriter(target, fields === undefined ? {} : { fields })
   return {
-    write: fields ? (entry) => writer.write({ ...entry, ...fields }) : writer.write,
+    write: writer.write,
     close: () => writer.close().catch(() => {}),
   }
 }
