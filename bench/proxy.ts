@@ -59,13 +59,19 @@ async function rounds<S>(
   measure: (r: Running) => S | Promise<S>,
   show: (s: S) => string,
 ): Promise<{ rows: RowSamples<S>[]; failed: Map<string, string> }> {
-  const out = rows.map((r) => ({ key: r.c.key, label: r.c.label, samples: [] as S[] }))
+  const out = rows.map((r) => ({
+    key: r.c.key,
+    label: r.c.label,
+    samples: [] as S[],
+    rounds: [] as number[],
+  }))
   const errors = new Map<string, string>()
   for (let run = 1; run <= runs; run++) {
     for (const [i, r] of rows.entries()) {
       try {
         const s = await measure(r)
         out[i]?.samples.push(s)
+        out[i]?.rounds.push(run)
         console.log(`${name} run ${run} ${r.c.key}: ${show(s)}`)
       } catch (err) {
         const message = (err as Error).message.split('\n')[0] ?? ''

@@ -11,6 +11,8 @@ export interface RowSamples<S> {
   key: string
   label: string
   samples: S[]
+  /** The round each sample was taken in (rows run in turn within a round), when rounds were run. */
+  rounds?: number[]
 }
 
 const fixed = (n: number, digits = 0): string =>
@@ -34,6 +36,7 @@ export function throughputTable(
       (s) => s.usPerRequest,
     )
   const [caddy, nginx] = [us('caddy'), us('nginx')]
+  const caddyRow = rows.find((r) => r.key === 'caddy')
   const ratio = (base: number | undefined, mine: number): string =>
     base === undefined ? '–' : `${(base / mine).toFixed(2)}×`
   const body = rows.map((r) => {
@@ -44,6 +47,7 @@ export function throughputTable(
       fixed(median(r.samples.map((s) => s.perSecond))),
       `${fixed(mine, 1)} µs`,
       ratio(caddy, mine),
+      pairedRatio(caddyRow, r),
       ratio(nginx, mine),
       p99.length > 0 ? `${fixed(median(p99), 2)} ms` : '–',
       String(r.samples.reduce((n, s) => n + s.failed, 0)),
@@ -59,18 +63,44 @@ export function throughputTable(
     '',
     '',
     '',
+    '',
   ])
   const header = [
     'Proxy',
     'req/s',
     'proxy CPU / request',
     'per core vs Caddy',
+    'vs Caddy, paired',
     'per core vs nginx',
     'p99 (closed loop)',
     'failed',
     'runs (µs / request)',
   ]
   return markdownTable(header, [...body, ...missing])
+}
+
+/**
+ * The median over rounds of Caddy's CPU per request ÷ the row's in the same round. The host's noise
+ * moves both rows of a round together (runs of one row spread by up to 1.7× here), so the ratio
+ * within a round is steadier than the ratio of the two medians; the range of the rounds' ratios
+ * follows in brackets.
+ */
+export function pairedRatio(
+  base: RowSamples<ThroughputSample> | undefined,
+  row: RowSamples<ThroughputSample>,
+): string {
+  if (!base?.rounds || !row.rounds) return '–'
+  const ratios: number[] = []
+  for (const [i, round] of row.rounds.entries()) {
+    const j = base.rounds.indexOf(round)
+    const mine = row.samples[i]
+    const theirs = j === -1 ? undefined : base.samples[j]
+    if (mine && theirs) ratios.push(theirs.usPerRequest / mine.usPerRequest)
+  }
+  if (ratios.length === 0) return '–'
+  const lo = Math.min(...ratios).toFixed(2)
+  const hi = Math.max(...ratios).toFixed(2)
+  return `${median(ratios).toFixed(2)}× (${lo}–${hi})`
 }
 
 /** Latency at a fixed rate; `direct` is the origin without a proxy, subtracted for "added p99". */
