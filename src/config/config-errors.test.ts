@@ -207,6 +207,14 @@ const CASES: Case[] = [
     line: 5,
   },
   {
+    name: 'a CR LF in a header_down value (the same check as a library route)',
+    text: `${SITE}proxy = "127.0.0.1:1"\nheader_down = { set = { "X-A" = "a\\r\\nSet-Cookie: x=1" } }\n`,
+    message:
+      /"a\\r\\nSet-Cookie: x=1" holds a control character \(CR, LF, NUL, \.\.\.\), which no field value may/,
+    line: 5,
+    key: 'site[0].route[0].header_down.set.X-A',
+  },
+  {
     name: 'a redirect status that is not one',
     text: `${SITE}redirect = "/new"\nstatus = 303\n`,
     message: /303 is not a redirect status; give 301, 302, 307 or 308/,

@@ -3,19 +3,10 @@
  * Either a table, `{ set = { "X-Name" = "value" }, remove = ["Server"] }`, or the CLI's Caddy-like
  * strings: `"+X-Name value"` or `"X-Name value"` sets, `"-Server"` removes.
  */
+import { headerNameProblem, headerValueProblem } from '../proxy/header-ops-check.js'
 import type { HeaderOps } from '../proxy/types.js'
 import { isTable, show, table, type TomlOut } from './value-types.js'
 import type { Where } from './where.js'
-import { HOP_BY_HOP } from '../proxy/forward-headers.js'
-
-// RFC 9110 §5.1: a field name is a token.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-
-/**
- * Framing and connection headers are the proxy's own (RFC 9112 §6, §7; RFC 9110 §7.6.1): letting a
- * route set them would let a configuration desynchronise the framing between proxy and upstream.
- */
-const RESERVED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'content-length'])
 
 /** Parses a `header_up`/`header_down` value (table, string, or list of strings). */
 export function parseHeaderOps(raw: unknown, where: Where): HeaderOps {
@@ -64,21 +55,18 @@ function applyString(ops: HeaderOps, item: unknown, where: Where): void {
   ops.set[headerName(m[1] ?? '', where)] = headerValue(m[2] ?? '', where)
 }
 
+// The rules are the proxy's (header-ops-check.ts), which checks library routes too; here they are
+// reported at the key in the file.
 function headerName(name: string, where: Where): string {
-  if (!TOKEN.test(name))
-    where.fail(`${JSON.stringify(name)} is not a header name (RFC 9110 §5.1 token)`)
-  const lower = name.toLowerCase()
-  if (RESERVED.has(lower))
-    where.fail(
-      `${name} is a framing or connection header the proxy manages itself; it cannot be changed`,
-    )
-  return lower
+  const problem = headerNameProblem(name)
+  if (problem !== undefined) where.fail(problem)
+  return name.toLowerCase()
 }
 
 function headerValue(value: unknown, where: Where): string {
   if (typeof value !== 'string') return where.fail(`${show(value)} is not a string`)
-  // RFC 9110 §5.5: CR, LF and NUL are never allowed in a field value.
-  if (/[\0\r\n]/.test(value)) where.fail(`${show(value)} holds CR, LF or NUL`)
+  const problem = headerValueProblem(value)
+  if (problem !== undefined) where.fail(problem)
   return value.trim()
 }
 

@@ -15,8 +15,9 @@ import {
 import { BodyTooLarge } from './limited-body.js'
 import { sendText, type Reply } from './reply.js'
 import type { ProxyRoute } from './types.js'
+import { failureOf, UpstreamAttempts } from './upstream-attempts.js'
 import { upstreamFailure } from './upstream-errors.js'
-import { isConnectFailure, type Upstream, type UpstreamGroup } from './upstream-group.js'
+import type { Upstream, UpstreamGroup } from './upstream-group.js'
 
 /** A proxy route's live state, shared by every request on it. */
 export interface ProxyRouteState {
@@ -47,9 +48,6 @@ export interface ForwardedRequest {
   cookie: string | undefined
 }
 
-// RFC 9110 §9.2.2. Only these may be sent twice; and only when the first attempt never connected.
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
-
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   readonly #route: ProxyRouteState
   readonly #req: ForwardedRequest
@@ -60,8 +58,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #abort: ((err?: Error) => void) | undefined
   #resume: (() => void) | undefined
   #waitingDrain = false
-  #tried: Set<Upstream> | undefined
-  #attempts = 0
+  readonly #attempts: UpstreamAttempts
   #inFlight = false
   #done = false
   #clientGone = false
@@ -75,6 +72,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#req = req
     this.#reply = reply
     this.#via = via
+    this.#attempts = new UpstreamAttempts(route.group, route.options, {
+      method: req.method,
+      hasBody: req.body !== null,
+      clientIp: req.peer,
+      cookie: req.cookie,
+    })
   }
 
   /** `http://host:port` of the upstream tried last, for the access log. */
@@ -93,11 +96,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   #attempt(): void {
     const { group, options } = this.#route
-    const pick = group.pick({
-      clientIp: this.#req.peer,
-      ...(this.#req.cookie !== undefined ? { cookie: this.#req.cookie } : {}),
-      ...(this.#tried ? { exclude: this.#tried } : {}),
-    })
+    const pick = this.#attempts.next()
     if (!pick) return this.#fail(502, 'no healthy upstream')
     const upstream = pick.upstream
     this.#upstream = upstream
@@ -169,7 +168,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.#reply.end()
     this.#settle()
-    if (this.#upstream) this.#route.group.reportSuccess(this.#upstream)
+    if (this.#upstream) this.#attempts.answered(this.#upstream)
   }
 
   onError(err: Error): void {
@@ -180,28 +179,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#fail(413, `request body larger than ${this.#route.options.maxBodyBytes} bytes`)
       return
     }
-    const connectFailure = isConnectFailure(err)
-    if (connectFailure || (err as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT')
-      this.#route.group.reportFailure(upstream, err)
-    if (connectFailure && this.#mayRetry()) {
-      ;(this.#tried ??= new Set()).add(upstream)
-      this.#attempts++
+    const retry = this.#attempts.failed(upstream, failureOf(err), err)
+    if (retry && !this.#reply.headersSent) {
       this.#done = false
       this.#attempt()
       return
     }
     const failure = upstreamFailure(err, upstream.url.host, this.#route.options)
     this.#fail(failure.status, failure.message)
-  }
-
-  #mayRetry(): boolean {
-    return (
-      this.#attempts < this.#route.options.retries &&
-      this.#req.body === null &&
-      IDEMPOTENT.has(this.#req.method) &&
-      !this.#reply.headersSent &&
-      this.#route.options.upstreams.length > (this.#tried?.size ?? 0) + 1
-    )
   }
 
   #fail(status: number, message: string): void {

@@ -4,6 +4,7 @@
  * whose options did not change keeps its state, so its pools and tunnels survive a reload.
  */
 import { compileHeaderOps, type CompiledHeaderOps } from './forward-headers.js'
+import { checkHeaderOps } from './header-ops-check.js'
 import type { ProxyRouteState } from './proxy-exchange.js'
 import type { ProxyRoute, RouteOptions, SiteOptions } from './types.js'
 import { UpstreamGroup } from './upstream-group.js'
@@ -32,7 +33,8 @@ export interface SiteState {
 /**
  * States for `sites`, reusing those in `previous` whose route options are identical. Returns the new
  * sites and the map to keep; states of `previous` not in it are for the caller to close. When a
- * route cannot be built (a bad upstream URL), what was created is closed and the error thrown.
+ * route cannot be built (a bad upstream URL or header rule: a TypeError naming the route), what was
+ * created is closed and the error thrown.
  */
 export function buildSites(
   sites: readonly SiteOptions[],
@@ -46,7 +48,7 @@ export function buildSites(
       routes: site.routes.map((options) => {
         const key = JSON.stringify(options)
         let state = routes.get(key) ?? previous.get(key)
-        if (!state) state = createRouteState(options)
+        if (!state) state = createRouteState(options, routeName(site, options))
         routes.set(key, state)
         return state
       }),
@@ -58,7 +60,16 @@ export function buildSites(
   }
 }
 
-function createRouteState(options: RouteOptions): RouteState {
+/** `route /ws of app.test`: a route as errors name it (its site by the first of its hosts). */
+function routeName(site: SiteOptions, route: RouteOptions): string {
+  const host = site.hosts[0]
+  return host === undefined ? `route ${route.path}` : `route ${route.path} of ${host}`
+}
+
+/** `where` names the route in errors. Header rules are checked here, for every entry point. */
+function createRouteState(options: RouteOptions, where: string): RouteState {
+  checkHeaderOps(options.headersUp, 'headersUp', where)
+  checkHeaderOps(options.headersDown, 'headersDown', where)
   const up = compileHeaderOps(options.headersUp)
   const down = compileHeaderOps(options.headersDown)
   const proxy =

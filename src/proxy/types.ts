@@ -33,6 +33,11 @@ export interface RouteBase {
   headersDown: HeaderOps
 }
 
+/**
+ * Checked when a gateway builds the route (see header-ops-check.ts): a name that is not a token or
+ * is a framing or connection field the proxy manages, or a value with a control character, is a
+ * TypeError naming the route.
+ */
 export interface HeaderOps {
   /** Set (replace) these headers; names lower case. */
   set: Record<string, string>

@@ -16,7 +16,8 @@ import type { RouteState, SiteState } from './route-state.js'
 import type { Router } from './router.js'
 import type { GatewayLimits, Http1Request } from './types.js'
 import { Http1TunnelClient, type TunnelClient } from './tunnel-client.js'
-import type { Upstream } from './upstream-group.js'
+import { UpstreamAttempts } from './upstream-attempts.js'
+import type { Pick, Upstream } from './upstream-group.js'
 import { RouteTunnelClient } from './websocket-answer.js'
 import {
   closeOf,
@@ -24,7 +25,12 @@ import {
   type HandshakeOutcome,
   type HandshakeRequest,
 } from './websocket-log.js'
-import { tunnelWebSocket, type TunnelHandle } from './websocket-tunnel.js'
+import {
+  tunnelWebSocket,
+  type TunnelHandle,
+  type TunnelOptions,
+  type TunnelTarget,
+} from './websocket-tunnel.js'
 
 export interface UpgradeContext {
   limits: GatewayLimits
@@ -118,9 +124,10 @@ export interface WebSocketRequest extends CheckedRequest {
 
 /**
  * Routes a WebSocket handshake like any request (host and path, the same route's upstreams, load
- * balancing, forwarding headers, headersUp and headersDown) and opens a tunnel for `client` on a
- * proxy route, tracked on the route so that a reload or drain can close it; answers 404 or 502
- * otherwise. A site with `accessLog` on gets one line for it once the exchange is over.
+ * balancing and sticky cookie, passive health and retries, forwarding headers, headersUp and
+ * headersDown) and opens a tunnel for `client` on a proxy route, tracked on the route so that a
+ * reload or drain can close it; answers 404 or 502 otherwise. A site with `accessLog` on gets one
+ * line for it once the exchange is over.
  */
 export function openWebSocket(
   ctx: UpgradeContext,
@@ -134,9 +141,18 @@ export function openWebSocket(
   const down = match?.route.down ?? NO_HEADER_OPS
   const answer = new RouteTunnelClient(client, down, req.version === '2' ? 200 : 101)
   const proxy = match?.route.proxy
-  const { peer, cookie } = req
-  const pick = proxy?.group.pick({ clientIp: peer, ...(cookie !== undefined ? { cookie } : {}) })
-  if (!proxy || !pick) {
+  // An upgrade carries no body (a request with one is refused before routing), so a handshake that
+  // never reached its upstream may be sent to another, as an idempotent request is.
+  const attempts =
+    proxy &&
+    new UpstreamAttempts(proxy.group, proxy.options, {
+      method: req.method,
+      hasBody: false,
+      clientIp: req.peer,
+      cookie: req.cookie,
+    })
+  const pick = attempts?.next()
+  if (!proxy || !attempts || !pick) {
     answer.fail(
       proxy ? 502 : 404,
       proxy ? 'no healthy upstream' : `no WebSocket route for ${req.host}`,
@@ -144,25 +160,75 @@ export function openWebSocket(
     if (sink) logWhenClosed(sink, logged(req), closeOf(client.duplex), () => outcome(answer))
     return
   }
-  const { upstream } = pick
-  proxy.group.begin(upstream)
-  const tunnel = startTunnel(ctx, proxy, upstream, req, answer, head)
+  const handshake: Handshake = { ctx, proxy, req, attempts, answer, upstream: pick.upstream }
+  const tunnel = tunnelWebSocket(
+    answer,
+    head,
+    targetOn(handshake, pick),
+    tunnelOptions(proxy),
+    req.method,
+  )
   proxy.tunnels.add(tunnel)
   void tunnel.closed.finally(() => {
     proxy.tunnels.delete(tunnel)
-    proxy.group.end(upstream)
+    proxy.group.end(handshake.upstream)
   })
-  if (sink) logWhenClosed(sink, logged(req), tunnel.closed, () => outcome(answer, tunnel, upstream))
+  if (sink)
+    logWhenClosed(sink, logged(req), tunnel.closed, () =>
+      outcome(answer, tunnel, handshake.upstream),
+    )
 }
 
-function startTunnel(
+/** One handshake's attempts on its route's upstreams. */
+interface Handshake {
+  readonly ctx: UpgradeContext
+  readonly proxy: ProxyRouteState
+  readonly req: WebSocketRequest
+  readonly attempts: UpstreamAttempts
+  readonly answer: RouteTunnelClient
+  /** The upstream of the current attempt, counted in flight on it until the tunnel closes. */
+  upstream: Upstream
+}
+
+/**
+ * The tunnel's target on `pick`: the handshake as that upstream gets it, its answer carrying the
+ * pick's sticky cookie. How the attempt ends goes to the route's passive health, and a failure the
+ * policy retries (upstream-attempts.ts) moves the handshake to the next upstream's target.
+ */
+function targetOn(h: Handshake, pick: Pick): TunnelTarget {
+  const { upstream } = pick
+  h.upstream = upstream
+  h.answer.setCookie = pick.setCookie
+  h.proxy.group.begin(upstream)
+  return {
+    ...forwardedHandshake(h.ctx, h.proxy, upstream, h.req),
+    onAnswer: () => h.attempts.answered(upstream),
+    onFailure: (failure, err) => {
+      const next = h.attempts.failed(upstream, failure, err) ? h.attempts.next() : undefined
+      if (next === undefined) return undefined
+      h.proxy.group.end(upstream)
+      return targetOn(h, next)
+    },
+  }
+}
+
+function tunnelOptions(proxy: ProxyRouteState): TunnelOptions {
+  const { options } = proxy
+  return {
+    connectTimeoutMs: options.connectTimeoutMs,
+    responseTimeoutMs: options.responseTimeoutMs,
+    idleTimeoutMs: options.websocketIdleTimeoutMs,
+    upstreamTls: options.upstreamTls,
+  }
+}
+
+/** The path and headers `upstream` gets for the handshake. */
+function forwardedHandshake(
   ctx: UpgradeContext,
   proxy: ProxyRouteState,
   upstream: Upstream,
   req: WebSocketRequest,
-  client: TunnelClient,
-  head: Buffer,
-): TunnelHandle {
+): TunnelTarget {
   const flat = forwardRequestHeaders(
     req.rawHeaders,
     {
@@ -177,22 +243,11 @@ function startTunnel(
     proxy.up,
   )
   const base = upstream.url.pathname
-  return tunnelWebSocket(
-    client,
-    head,
-    {
-      upstream,
-      path: base.length > 1 ? `${base.replace(/\/$/, '')}${req.path}` : req.path,
-      headers: toRecord(flat),
-    },
-    {
-      connectTimeoutMs: proxy.options.connectTimeoutMs,
-      responseTimeoutMs: proxy.options.responseTimeoutMs,
-      idleTimeoutMs: proxy.options.websocketIdleTimeoutMs,
-      upstreamTls: proxy.options.upstreamTls,
-    },
-    req.method,
-  )
+  return {
+    upstream,
+    path: base.length > 1 ? `${base.replace(/\/$/, '')}${req.path}` : req.path,
+    headers: toRecord(flat),
+  }
 }
 
 /**

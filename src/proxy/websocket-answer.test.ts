@@ -56,3 +56,16 @@ test('a relayed answer keeps its framing fields; a set replaces the upstream val
     ['x-reason', 'proxy'],
   ])
 })
+
+test("a sticky Set-Cookie goes after the upstream fields and before the rules' own, with or without rules", () => {
+  const pin = 'gatehouse_upstream=abc; Path=/; HttpOnly; SameSite=Lax'
+  const alone = withHeaderOps(SWITCH, NO_HEADER_OPS, pin)
+  assert.deepEqual(alone.fields, [...SWITCH.fields, ['set-cookie', pin]])
+  const ops = compileHeaderOps({ set: { 'set-cookie': 'theme=dark' }, remove: ['server'] })
+  assert.deepEqual(withHeaderOps(SWITCH, ops, pin).fields.slice(-3), [
+    ['Sec-WebSocket-Protocol', 'chat'],
+    ['set-cookie', pin],
+    ['set-cookie', 'theme=dark'],
+  ])
+  assert.equal(SWITCH.fields.length, 5, 'the upstream head is left as it was')
+})

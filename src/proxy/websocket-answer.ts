@@ -1,7 +1,8 @@
 /**
  * The client's answer to a WebSocket handshake, seen through its route: the route's headersDown
- * applied to the upstream's answer (the 101, over HTTP/2 the 200 made from it, or any other answer
- * relayed instead of a tunnel), and what the client got recorded for the access log.
+ * and the sticky cookie of `cookie` load balancing applied to the upstream's answer (the 101, over
+ * HTTP/2 the 200 made from it, or any other answer relayed instead of a tunnel), as a proxied HTTP
+ * answer gets them, and what the client got recorded for the access log.
  */
 import { NO_HEADER_OPS, type CompiledHeaderOps } from './forward-headers.js'
 import type { ResponseHead } from './http-head.js'
@@ -24,13 +25,22 @@ export const PROTOCOL_FIELDS: ReadonlySet<string> = new Set([
   'transfer-encoding',
 ])
 
-/** `head` with the route's headersDown applied, {@link PROTOCOL_FIELDS} left as they are. */
-export function withHeaderOps(head: ResponseHead, ops: CompiledHeaderOps): ResponseHead {
-  if (ops === NO_HEADER_OPS) return head
+/**
+ * `head` with the route's headersDown applied, {@link PROTOCOL_FIELDS} left as they are; a sticky
+ * `setCookie` goes after the upstream's fields and before the rule's own, as forwardResponseHeaders
+ * places it on an HTTP answer.
+ */
+export function withHeaderOps(
+  head: ResponseHead,
+  ops: CompiledHeaderOps,
+  setCookie?: string,
+): ResponseHead {
+  if (ops === NO_HEADER_OPS && setCookie === undefined) return head
   const fields = head.fields.filter(([name]) => {
     const lower = name.toLowerCase()
     return PROTOCOL_FIELDS.has(lower) || !ops.drop.has(lower)
   })
+  if (setCookie !== undefined) fields.push(['set-cookie', setCookie])
   for (let i = 0; i < ops.add.length; i += 2) {
     const name = ops.add[i] as string
     if (!PROTOCOL_FIELDS.has(name)) fields.push([name, ops.add[i + 1] as string])
@@ -39,13 +49,20 @@ export function withHeaderOps(head: ResponseHead, ops: CompiledHeaderOps): Respo
 }
 
 /**
- * A {@link TunnelClient} that applies a route's headersDown to the upstream's answers and records
- * the status the client was sent (0 until one was) and the bytes of an error answer's body.
+ * A {@link TunnelClient} that applies a route's headersDown (and sticky cookie) to the upstream's
+ * answers and records the status the client was sent (0 until one was) and the bytes of an error
+ * answer's body.
  */
 export class RouteTunnelClient implements TunnelClient {
   status = 0
   /** Body bytes of an error answer made here (a relayed body and frames are the tunnel's count). */
   bytes = 0
+  /**
+   * The Set-Cookie pinning the client to the upstream tried last (`cookie` load balancing, a client
+   * without a valid pin), added to that upstream's answer; our own error answers get none, as on the
+   * HTTP path. Set on each pick: a retry on another upstream pins to that one.
+   */
+  setCookie: string | undefined
   readonly #inner: TunnelClient
   readonly #ops: CompiledHeaderOps
   /** What a switch is answered with: 101 over HTTP/1.1, 200 over HTTP/2 (RFC 8441 §5). */
@@ -66,14 +83,14 @@ export class RouteTunnelClient implements TunnelClient {
   }
 
   accept(head: ResponseHead): string | undefined {
-    const refused = this.#inner.accept(withHeaderOps(head, this.#ops))
+    const refused = this.#inner.accept(withHeaderOps(head, this.#ops, this.setCookie))
     if (refused === undefined) this.status = this.#switchStatus
     return refused
   }
 
   answer(head: ResponseHead): void {
     if (!this.duplex.destroyed) this.status = head.status
-    this.#inner.answer(withHeaderOps(head, this.#ops))
+    this.#inner.answer(withHeaderOps(head, this.#ops, this.setCookie))
   }
 
   fail(status: number, text: string): void {

@@ -15,7 +15,7 @@ import {
 } from './upstream-fixtures.test.helper.js'
 import { UpstreamGroup, type Upstream } from './upstream-group.js'
 import type { ProxyRoute } from './types.js'
-import type { TunnelHandle, TunnelOptions } from './websocket-tunnel.js'
+import type { TunnelHandle, TunnelOptions, TunnelTarget } from './websocket-tunnel.js'
 
 const DEFAULTS: TunnelOptions = {
   connectTimeoutMs: 2_000,
@@ -54,12 +54,18 @@ async function echoUpstream(
   return { port, requests }
 }
 
-/** A plain HTTP server whose 'upgrade' event tunnels to `upstream`, as the gateway does. */
+type TunnelHooks = Pick<TunnelTarget, 'onAnswer' | 'onFailure'>
+
+/**
+ * A plain HTTP server whose 'upgrade' event tunnels to `upstream`, as the gateway does; `hooks`
+ * are the target's (the gateway's passive health and retries).
+ */
 async function tunnelProxy(
   t: TestContext,
   upstream: Upstream,
   options: Partial<TunnelOptions> = {},
   setup: (server: Server) => void = () => {},
+  hooks: TunnelHooks = {},
 ): Promise<{ url: string; port: number; handles: TunnelHandle[] }> {
   const handles: TunnelHandle[] = []
   const server = createServer((_req, res) => res.writeHead(404).end())
@@ -69,7 +75,7 @@ async function tunnelProxy(
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[name] = value
     }
-    const target = { upstream, path: req.url ?? '/', headers }
+    const target = { upstream, path: req.url ?? '/', headers, ...hooks }
     handles.push(proxyWebSocket(req, socket, head, target, { ...DEFAULTS, ...options }))
   })
   const port = await listen(server)
@@ -458,4 +464,94 @@ test('wss upstream: verified against its CA file, refused with another', async (
   const { ws: ws2, messages: messages2 } = await open(direct.url)
   t.after(() => ws2.terminate())
   assert.equal(await messages2.text(), 'welcome')
+})
+
+test('how each attempt ends reaches the target: connect failures (refused, connect timeout, TLS), a response timeout, others, and answers', async (t) => {
+  const ends: string[] = []
+  const hooks: TunnelHooks = {
+    onAnswer: () => ends.push('answer'),
+    onFailure: (failure) => {
+      ends.push(failure)
+      return undefined
+    },
+  }
+  const through = async (url: string, options: Partial<TunnelOptions> = {}) =>
+    (await tunnelProxy(t, upstreamFor(t, url), options, () => {}, hooks)).url
+  const server = async (onSocket: (socket: Socket) => void): Promise<number> => {
+    const s = createNetServer(onSocket)
+    t.after(() => stop(s))
+    return listen(s)
+  }
+
+  const refused = await refusal(await through(`http://127.0.0.1:${await closedPort()}`))
+  // Accepts TCP and never speaks TLS: the connect timeout covers the TLS handshake.
+  const silent = await server((socket) => socket.resume())
+  const connectTimeout = await refusal(
+    await through(`https://127.0.0.1:${silent}`, { connectTimeoutMs: 200 }),
+  )
+  const resetting = await server((socket) => socket.resetAndDestroy())
+  const tlsFailure = await refusal(await through(`https://127.0.0.1:${resetting}`))
+  assert.deepEqual([refused.status, connectTimeout.status, tlsFailure.status], [502, 504, 502])
+  assert.deepEqual(ends.splice(0), ['connect', 'connect', 'connect'])
+
+  const mute = await server((socket) => socket.resume())
+  const responseTimeout = await refusal(
+    await through(`http://127.0.0.1:${mute}`, { responseTimeoutMs: 200 }),
+  )
+  const quitter = await server((socket) => socket.once('data', () => socket.end()))
+  const quit = await refusal(await through(`http://127.0.0.1:${quitter}`))
+  assert.deepEqual([responseTimeout.status, quit.status], [504, 502])
+  assert.deepEqual(ends.splice(0), ['timeout', 'other'])
+
+  const up = await echoUpstream(t)
+  const { ws, messages } = await open(await through(`http://127.0.0.1:${up.port}`))
+  t.after(() => ws.terminate())
+  assert.equal(await messages.text(), 'welcome')
+  const refusing = await server((socket) =>
+    socket.once('data', () => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n')),
+  )
+  assert.equal((await refusal(await through(`http://127.0.0.1:${refusing}`))).status, 403)
+  assert.deepEqual(ends, ['answer', 'answer'])
+})
+
+test('a target given after a connect failure is tried instead: the client never sees the failure, and bytes past its request reach the new upstream', async (t) => {
+  const seen: string[] = []
+  const upstreamServer = createNetServer((socket) => {
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => {
+      seen.push(chunk)
+      if (seen.length === 1)
+        socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test-protocol\r\nConnection: Upgrade\r\n\r\n',
+        )
+    })
+  })
+  const port = await listen(upstreamServer)
+  t.after(() => stop(upstreamServer))
+  const live = upstreamFor(t, `http://127.0.0.1:${port}`)
+  const failures: string[] = []
+  const proxy = await tunnelProxy(
+    t,
+    upstreamFor(t, `http://127.0.0.1:${await closedPort()}`),
+    {},
+    () => {},
+    {
+      onFailure: (failure, err) => {
+        failures.push(`${failure} ${(err as NodeJS.ErrnoException).code}`)
+        return { upstream: live, path: '/retried', headers: { host: 'app.test' } }
+      },
+    },
+  )
+  const client = connect(proxy.port, '127.0.0.1')
+  t.after(() => client.destroy())
+  let received = ''
+  client.setEncoding('latin1')
+  client.on('data', (chunk: string) => (received += chunk))
+  client.write(upgradeRequest('/first', 'EARLY'))
+  while (!received.includes('\r\n\r\n')) await sleep(10)
+  assert.match(received, /^HTTP\/1\.1 101 Switching Protocols\r\n/)
+  assert.deepEqual(failures, ['connect ECONNREFUSED'])
+  client.write('LATER')
+  while (!seen.join('').includes('LATER')) await sleep(10)
+  assert.match(seen.join(''), /^GET \/retried HTTP\/1\.1\r\nhost: app\.test\r\n\r\nEARLYLATER$/)
 })

@@ -5,6 +5,7 @@ import type { BodyTracker } from './response-body.js'
 import type { ProxyRoute } from './types.js'
 import type { Upstream } from './upstream-group.js'
 import type { TunnelClient } from './tunnel-client.js'
+import type { AttemptFailure } from './upstream-attempts.js'
 import { bodyBytes, UpgradeAnswer } from './upgrade-answer.js'
 import { connectUpstream, describeSocketError, endGracefully } from './tunnel-sockets.js'
 import { GOING_AWAY_MS, TunnelFrames } from './websocket-going-away.js'
@@ -17,6 +18,14 @@ export interface TunnelTarget {
   path: string
   /** Headers to send (forwarding headers already applied; Connection/Upgrade/Sec-WebSocket-* kept). */
   headers: Record<string, string | string[]>
+  /** The upstream answered the handshake (a 101 the client accepted, or any final answer). */
+  onAnswer?: () => void
+  /**
+   * The attempt on this target failed before any answer reached the client ('connect': before a
+   * byte of the handshake was written). Returns a target to try instead, for a 'connect' failure
+   * only; undefined (or no hook) tells the client (502, or 504 for a timeout).
+   */
+  onFailure?: (failure: AttemptFailure, err: Error) => TunnelTarget | undefined
 }
 
 export interface TunnelOptions {
@@ -55,7 +64,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * connection to the upstream (TLS for https), send the HTTP/1.1 handshake, and only when the upstream
  * answers 101 tell the client and pipe both ways; any other answer is relayed to the client as a
  * normal response and the client's side ended. `head` is what the client sent past its request.
- * Idle timeout applies to traffic in either direction. Returns a handle to close it (used on reload
+ * A connection that fails before the handshake was written to it may be replaced by one to the
+ * target's `onFailure` answer. Idle timeout applies to traffic in either direction. Returns a handle to close it (used on reload
  * for changed routes and on shutdown).
  */
 export function tunnelWebSocket(
@@ -77,11 +87,14 @@ class WebSocketTunnel implements TunnelHandle {
   /** The client's connection (`#side.duplex`). */
   readonly #client: Duplex
   readonly #side: TunnelClient
-  readonly #target: TunnelTarget
+  /** The target of the current attempt (another one after a connect failure). */
+  #target: TunnelTarget
   readonly #options: TunnelOptions
   readonly #method: string
-  /** `host:port` of the upstream, for messages. */
-  readonly #name: string
+  /** `host:port` of the current upstream, for messages. */
+  #name: string
+  /** What the client sent past its request, sent upstream after the handshake. */
+  #head: Buffer = Buffer.alloc(0)
   #upstream: Socket | undefined
   #phase: Phase = 'connecting'
   #timer: NodeJS.Timeout | undefined
@@ -113,14 +126,9 @@ class WebSocketTunnel implements TunnelHandle {
     if (client.destroyed) return this.#destroy()
     // Nothing from the client goes upstream until the upstream has agreed to switch protocols.
     client.pause()
-    let request: Buffer
-    try {
-      request = serializeRequestHead(this.#method, this.#target.path, this.#requestHeaders())
-    } catch (err) {
-      return this.#fail(500, `cannot forward the upgrade: ${message(err)}`)
-    }
+    this.#head = head
     this.#frames.sentUp(head)
-    this.#connect(Buffer.concat([request, head]))
+    this.#connect(this.#target)
   }
 
   get bytesSent(): number {
@@ -143,42 +151,45 @@ class WebSocketTunnel implements TunnelHandle {
     void this.closed.then(() => clearTimeout(timer))
   }
 
-  #requestHeaders(): Record<string, string | string[]> {
-    const headers = this.#target.headers
-    if (Object.keys(headers).some((name) => name.toLowerCase() === 'host')) return headers
-    return { host: this.#target.upstream.url.host, ...headers }
-  }
-
-  #connect(request: Buffer): void {
-    const { socket: upstream, ready } = connectUpstream(
-      this.#target.upstream,
-      this.#options.upstreamTls,
-    )
+  /** Opens a connection to `target`'s upstream; the handshake is written once it is ready. */
+  #connect(target: TunnelTarget): void {
+    let request: Buffer
+    try {
+      request = serializeRequestHead(this.#method, target.path, requestHeaders(target))
+    } catch (err) {
+      return this.#fail(500, `cannot forward the upgrade: ${message(err)}`)
+    }
+    this.#target = target
+    this.#name = target.upstream.url.host
+    const { socket: upstream, ready } = connectUpstream(target.upstream, this.#options.upstreamTls)
     this.#upstream = upstream
     this.#track(upstream)
     upstream.setNoDelay(true)
-    upstream.on('error', (err: Error) => this.#onUpstreamError(err))
+    // A connection given up for another one is already destroyed: what it still emits is ignored.
+    const current = (): boolean => this.#upstream === upstream
+    upstream.on('error', (err: Error) => {
+      if (current()) this.#onUpstreamError(err)
+    })
     upstream.on('close', (hadError: boolean) => {
-      if (this.#phase === 'open') this.#onClose(this.#client, hadError)
+      if (current() && this.#phase === 'open') this.#onClose(this.#client, hadError)
     })
-    upstream.on('data', (chunk: Buffer) => this.#onData(chunk))
-    upstream.on('end', () => this.#onUpstreamEnd())
+    upstream.on('data', (chunk: Buffer) => {
+      if (current()) this.#onData(chunk)
+    })
+    upstream.on('end', () => {
+      if (current()) this.#onUpstreamEnd()
+    })
     upstream.once(ready, () => {
+      if (!current()) return
       this.#phase = 'awaiting'
-      this.#arm(this.#options.responseTimeoutMs, () =>
-        this.#fail(
-          504,
-          `upstream ${this.#name} did not answer the upgrade within ${this.#options.responseTimeoutMs} ms`,
-        ),
-      )
-      upstream.write(request)
+      const ms = this.#options.responseTimeoutMs
+      const text = `upstream ${this.#name} did not answer the upgrade within ${ms} ms`
+      this.#arm(ms, () => this.#attemptFailed('timeout', new Error(text), 504, text))
+      upstream.write(Buffer.concat([request, this.#head]))
     })
-    this.#arm(this.#options.connectTimeoutMs, () =>
-      this.#fail(
-        504,
-        `upstream ${this.#name} did not accept a connection within ${this.#options.connectTimeoutMs} ms`,
-      ),
-    )
+    const ms = this.#options.connectTimeoutMs
+    const text = `upstream ${this.#name} did not accept a connection within ${ms} ms`
+    this.#arm(ms, () => this.#attemptFailed('connect', new Error(text), 504, text))
   }
 
   #onData(chunk: Buffer): void {
@@ -186,8 +197,12 @@ class WebSocketTunnel implements TunnelHandle {
     if (this.#phase !== 'awaiting') return
     const step = this.#answer.feed(chunk)
     if (step.kind === 'partial') return
-    if (step.kind === 'malformed') return this.#fail(502, `upstream ${this.#name} ${step.message}`)
+    if (step.kind === 'malformed') {
+      const text = `upstream ${this.#name} ${step.message}`
+      return this.#attemptFailed('other', new Error(text), 502, text)
+    }
     if (step.kind === 'switch') return this.#openTunnel(step.head, step.rest)
+    this.#target.onAnswer?.()
     this.#relayResponse(step.head, step.body, step.rest)
   }
 
@@ -196,7 +211,11 @@ class WebSocketTunnel implements TunnelHandle {
     const client = this.#client
     const upstream = this.#upstream as Socket
     const refused = this.#side.accept(head)
-    if (refused !== undefined) return this.#fail(502, `upstream ${this.#name} ${refused}`)
+    if (refused !== undefined) {
+      const text = `upstream ${this.#name} ${refused}`
+      return this.#attemptFailed('other', new Error(text), 502, text)
+    }
+    this.#target.onAnswer?.()
     this.#phase = 'open'
     this.#disarm()
     upstream.removeAllListeners('data')
@@ -240,10 +259,8 @@ class WebSocketTunnel implements TunnelHandle {
 
   #onUpstreamEnd(): void {
     if (this.#phase !== 'relaying') {
-      return this.#fail(
-        502,
-        `upstream ${this.#name} closed the connection without answering the upgrade`,
-      )
+      const text = `upstream ${this.#name} closed the connection without answering the upgrade`
+      return this.#attemptFailed('other', new Error(text), 502, text)
     }
     // A close-delimited body ends here; any other body was cut short, which the client must see.
     if (this.#body?.untilClose === true) this.#finish()
@@ -251,10 +268,23 @@ class WebSocketTunnel implements TunnelHandle {
   }
 
   #onUpstreamError(err: Error): void {
-    if (this.#phase === 'connecting' || this.#phase === 'awaiting') {
-      return this.#fail(502, `upstream ${this.#name} ${describeSocketError(err)}`)
-    }
-    this.#destroy()
+    const text = `upstream ${this.#name} ${describeSocketError(err)}`
+    // Before the connection is ready (TCP, and TLS for https) no byte of the handshake was written.
+    this.#attemptFailed(this.#phase === 'connecting' ? 'connect' : 'other', err, 502, text)
+  }
+
+  /**
+   * The attempt on the current upstream failed. Before any answer reached the client the target is
+   * told, and may give another upstream to try (after a connect failure, when nothing was sent);
+   * else the client gets `status` and `text`. Later, the tunnel is dropped.
+   */
+  #attemptFailed(failure: AttemptFailure, err: Error, status: number, text: string): void {
+    if (this.#phase !== 'connecting' && this.#phase !== 'awaiting') return this.#destroy()
+    const next = this.#target.onFailure?.(failure, err)
+    // Never a second upstream once bytes of the handshake may have reached the first.
+    if (next === undefined || this.#phase !== 'connecting') return this.#fail(status, text)
+    this.#upstream?.destroy()
+    this.#connect(next)
   }
 
   /**
@@ -323,6 +353,13 @@ class WebSocketTunnel implements TunnelHandle {
       if (--this.#openSockets === 0) this.#resolveClosed()
     })
   }
+}
+
+/** The target's headers, with the upstream's own Host when the caller gave none. */
+function requestHeaders(target: TunnelTarget): Record<string, string | string[]> {
+  const headers = target.headers
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'host')) return headers
+  return { host: target.upstream.url.host, ...headers }
 }
 
 function message(err: unknown): string {
