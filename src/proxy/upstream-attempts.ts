@@ -68,6 +68,8 @@ export class UpstreamAttempts {
     const { clientIp, cookie } = this.#req
     return this.#group.pick({
       clientIp,
+      // The gateway serves HTTPS only (plain HTTP is redirected): a sticky cookie is always Secure.
+      secure: true,
       ...(cookie !== undefined ? { cookie } : {}),
       ...(this.#tried ? { exclude: this.#tried } : {}),
     })

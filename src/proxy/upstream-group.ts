@@ -114,7 +114,7 @@ export class UpstreamGroup {
     this.#own(upstream)?.end()
   }
 
-  /** Passive health: a connection failure, a timeout or a 5xx answer. */
+  /** Passive health: a connection failure or a response timeout (upstream-attempts.ts decides). */
   reportFailure(upstream: Upstream, err: unknown): void {
     const server = this.#own(upstream)
     if (server === undefined) return

@@ -188,6 +188,9 @@ for (const proto of PROTOCOLS) {
       pinning.set(answer.text ?? '', answer.setCookie[0] as string)
     }
     assert.deepEqual([...pinning.keys()].sort(), ['A', 'B'])
+    // Served over HTTPS only: the cookie must never travel in clear (RFC 6265 §4.1.2.5).
+    for (const cookie of pinning.values())
+      assert.match(cookie, /^gatehouse_upstream=[^;]+; Path=\/ws; HttpOnly; SameSite=Lax; Secure$/)
 
     const first = await client.webSocket('/ws/chat')
     assert.equal(first.status, switched)
