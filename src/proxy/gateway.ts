@@ -1,7 +1,8 @@
 /**
  * The reverse proxy behind the HTTPS server: routes each request by host and path to a proxy,
- * static, redirect or fixed-response route. HTTP/1.1 arrives as node:http objects, HTTP/2 on the
- * stream API (RFC 9113), both served by the same routing and the same checks.
+ * static, redirect or fixed-response route. HTTP/1.1 arrives from our own server
+ * (src/server/http1-connection.ts), HTTP/2 on the stream API (RFC 9113), both served by the same
+ * routing and the same checks.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
@@ -17,6 +18,7 @@ import {
   checkHttp2Request,
   isRefusal,
   type CheckedRequest,
+  type Refusal,
 } from './request-checks.js'
 import { buildSites, closeRouteState, type RouteState, type SiteState } from './route-state.js'
 import { normalizeHost, Router } from './router.js'
@@ -34,6 +36,20 @@ import {
 import { compileTrustedProxies } from './trusted-proxies.js'
 import type { Gateway, GatewayLimits, GatewayOptions, Http1Request, SiteOptions } from './types.js'
 import { handleUpgrade, type UpgradeContext } from './upgrade.js'
+
+/** What the access log says of a request. */
+interface Unrouted {
+  method: string
+  /** Normalised when routed; as sent (or empty) in a refusal's line. */
+  host: string
+  path: string
+  peer: string
+  version: string
+  start: number
+}
+
+/** A refused request-target is logged up to this length (the limit itself may be far larger). */
+const MAX_LOGGED_TARGET = 2048
 
 /** A request after the protocol-specific checks, whichever protocol it came on. */
 interface Incoming extends CheckedRequest {
@@ -86,15 +102,20 @@ class ProxyGateway implements Gateway {
     const { head } = req
     const raw = head.rawHeaders
     const refused = this.#limitsRefusal(head.target.length, raw)
-    if (refused) return sendText(reply, refused.status, refused.message, { close: true })
-    const checked = checkHttp1Request(
-      head.version,
-      head.target,
-      raw,
-      serverName(req.socket as TLSSocket),
-    )
-    if (isRefusal(checked))
+    const checked =
+      refused ??
+      checkHttp1Request(head.version, head.target, raw, serverName(req.socket as TLSSocket))
+    if (isRefusal(checked)) {
+      this.#logUnrouted(reply, {
+        method: head.method,
+        host: hostField(raw),
+        path: head.target,
+        peer: peerOf((req.socket as Partial<TLSSocket>).remoteAddress),
+        version: '1.1',
+        start,
+      })
       return sendText(reply, checked.status, `${checked.message}\n`, { close: checked.close })
+    }
     // Every field set, always in this order: one object shape on the hot path, no spreads.
     this.#serve(reply, {
       host: checked.host,
@@ -122,13 +143,23 @@ class ProxyGateway implements Gateway {
     const path = first(headers[':path'])
     const raw = flatten(headers)
     const refused = this.#limitsRefusal(path?.length ?? 0, raw)
-    if (refused) return sendText(reply, refused.status, refused.message)
     // RFC 8441 extended CONNECT (WebSockets); plain CONNECT tunnels are not offered.
-    if (method === 'CONNECT')
+    if (method === 'CONNECT' && !refused)
       return handleExtendedConnect(this.#upgradeContext(), stream, headers, raw, reply, start)
     const sni = serverName(stream.session?.socket as TLSSocket | undefined)
-    const checked = checkHttp2Request(first(headers[':authority']), headers.host, path, sni)
-    if (isRefusal(checked)) return sendText(reply, checked.status, `${checked.message}\n`)
+    const checked =
+      refused ?? checkHttp2Request(first(headers[':authority']), headers.host, path, sni)
+    if (isRefusal(checked)) {
+      this.#logUnrouted(reply, {
+        method,
+        host: first(headers[':authority']) ?? first(headers.host) ?? '',
+        path: path ?? '',
+        peer: peerOf(stream.session?.socket?.remoteAddress),
+        version: '2',
+        start,
+      })
+      return sendText(reply, checked.status, `${checked.message}\n`)
+    }
     const cl = headers['content-length']
     this.#serve(reply, {
       host: checked.host,
@@ -188,26 +219,45 @@ class ProxyGateway implements Gateway {
   }
 
   /** RFC 9110 §15.5.15 (414) and RFC 6585 §5 (431); the parser's own bound is looser, see front. */
-  #limitsRefusal(
-    urlLength: number,
-    raw: readonly string[],
-  ): { status: number; message: string } | undefined {
+  #limitsRefusal(urlLength: number, raw: readonly string[]): Refusal | undefined {
     const { maxUrlBytes, maxHeaderCount, maxHeaderBytes } = this.#limits
     if (urlLength > maxUrlBytes)
-      return { status: 414, message: `request-target longer than ${maxUrlBytes} bytes\n` }
+      return {
+        status: 414,
+        message: `request-target longer than ${maxUrlBytes} bytes`,
+        close: true,
+      }
     if (raw.length / 2 > maxHeaderCount)
-      return { status: 431, message: `more than ${maxHeaderCount} header fields\n` }
+      return { status: 431, message: `more than ${maxHeaderCount} header fields`, close: true }
     let bytes = 0
     // Each field as on the wire: name, ": ", value, CRLF.
     for (let i = 0; i < raw.length; i++) bytes += (raw[i] as string).length + 2
-    if (bytes > maxHeaderBytes)
-      return { status: 431, message: `request header fields larger than ${maxHeaderBytes} bytes\n` }
+    if (bytes > maxHeaderBytes) {
+      const message = `request header fields larger than ${maxHeaderBytes} bytes`
+      return { status: 431, message, close: true }
+    }
     return undefined
+  }
+
+  /**
+   * The access-log line of an answer given before a route was found: a refusal of the request's
+   * head, or no route for its host. Written unless the host names a site whose access log is off: a
+   * request that belongs to no site is logged, as nginx logs it in its default server's log (a flood
+   * of bad requests is what an operator looks for there).
+   */
+  #logUnrouted(reply: Reply, x: Unrouted): void {
+    const name = normalizeHost(x.host)
+    const site = name === undefined ? undefined : this.#router.siteFor(name)
+    if (site?.accessLog === false) return
+    this.#logOnClose(reply, { ...x, path: x.path.slice(0, MAX_LOGGED_TARGET) }, () => undefined)
   }
 
   #serve(reply: Reply, x: Incoming): void {
     const match = this.#router.match(x.host, x.path)
-    if (!match) return sendText(reply, 404, `no route for ${x.host}\n`)
+    if (!match) {
+      this.#logUnrouted(reply, x)
+      return sendText(reply, 404, `no route for ${x.host}\n`)
+    }
     const { site, route } = match
     const options = route.options
     let exchange: ProxyExchange | undefined
@@ -247,7 +297,7 @@ class ProxyGateway implements Gateway {
     else if (options.kind === 'respond') serveRespond(reply, options)
   }
 
-  #logOnClose(reply: Reply, x: Incoming, upstream: () => string | undefined): void {
+  #logOnClose(reply: Reply, x: Unrouted, upstream: () => string | undefined): void {
     const log = this.#log
     if (!log) return
     reply.onClose(() => {
@@ -268,6 +318,13 @@ class ProxyGateway implements Gateway {
 }
 
 function noop(): void {}
+
+/** The Host field as sent, for the log of a refused request (empty when there is none). */
+function hostField(raw: readonly string[]): string {
+  for (let i = 0; i < raw.length; i += 2)
+    if ((raw[i] as string).toLowerCase() === 'host') return raw[i + 1] as string
+  return ''
+}
 
 /**
  * What undici gets as the request body: the client's own stream when it can be given away (HTTP/1.1
