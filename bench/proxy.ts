@@ -35,6 +35,7 @@ import { proxySettings, type Settings } from './lib/proxy-settings.js'
 import {
   benchCertificate,
   maxTunnels,
+  raiseOpenFileLimit,
   openFileLimits,
   startProxy,
   startUpstreams,
@@ -177,6 +178,7 @@ async function main(): Promise<number> {
   if (pinned !== undefined) return pinned
   const s = proxySettings(process.argv.slice(2), CLIENT_CPU)
   const wsRows = s.contenders.filter((c) => c.ws && s.ws.rows.includes(c.key))
+  if (s.phases.includes('ws') && wsRows.length > 0) raiseOpenFileLimit(s.ws.count)
   const tunnels = Math.min(s.ws.count, Math.max(1, ...wsRows.map((c) => maxTunnels(c.processes))))
   const commit = gitCommit()
   printHeader(s, tunnels, commit)

@@ -51,6 +51,21 @@ export function openFileLimits(): { soft: number; hard: number } {
 }
 
 /**
+ * As root, raises this process's open-file limits (soft and hard) to what `tunnels` WebSockets need
+ * through one proxy process (two descriptors per tunnel, plus a margin), at most the kernel's
+ * `fs.nr_open`; every process the bench starts inherits them. As another user, nothing changes:
+ * {@link maxTunnels} then says how many fit, and the header says why.
+ */
+export function raiseOpenFileLimit(tunnels: number): void {
+  if (process.getuid?.() !== 0) return
+  const wanted = 2 * tunnels + 2 * FD_MARGIN
+  if (openFileLimits().hard >= wanted) return
+  const ceiling = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim())
+  const n = Math.min(wanted, ceiling)
+  execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${n}:${n}`], { timeout: 5_000 })
+}
+
+/**
  * Most tunnels the WebSocket phase can open through a proxy of `processes` processes: each holds two
  * descriptors per tunnel it carries and runs with its soft limit raised to the hard one (see
  * spawnPinned); this process holds one per client.
