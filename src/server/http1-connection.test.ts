@@ -54,6 +54,8 @@ const text = (status: number, body: string): Handler => {
   }
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
 async function readAll(body: NodeJS.ReadableStream | null): Promise<string> {
   if (!body) return ''
   const parts: Buffer[] = []
@@ -339,4 +341,30 @@ test('a body refused as malformed in the packet of its head never reaches the ha
   assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/)
   assert.equal(out.match(/HTTP\/1\.1 /g)?.length, 1, 'one answer only')
   assert.equal(calls, 0, 'a refused request is not handed on (the proxy would send it upstream)')
+})
+
+test('heads arriving in pieces, the end of one split inside its CRLF CRLF, pipelined: each read once', async (t) => {
+  const { port } = await serve(t, (req, reply) => text(200, req.head.target)(req, reply))
+  const socket = connect(port, '127.0.0.1')
+  socket.setNoDelay(true)
+  let out = ''
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  const closed = once(socket, 'close')
+  const pieces = [
+    'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHo',
+    'st: x\r\n\r',
+    '\nGET /3 HTTP/1.1\r',
+    '\nHost: x\r\n',
+    '\r',
+    '\nGET /4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  ]
+  for (const piece of pieces) {
+    socket.write(piece)
+    await sleep(20)
+  }
+  await closed
+  assert.deepEqual(
+    [...out.matchAll(/\r\n\r\n(\/\d)/g)].map((m) => m[1]),
+    ['/1', '/2', '/3', '/4'],
+  )
 })

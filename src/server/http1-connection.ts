@@ -53,6 +53,8 @@ export class Http1Connection implements ReplyOwner {
   #body: RequestBody | undefined
   #reply: SocketReply | undefined
   #timer: NodeJS.Timeout | undefined
+  /** Bytes at the start of #buffer searched for the end of a head by a parse that found none. */
+  #scanned = 0
   #closeAfterBody = false
   /** #next is running: a call from inside it (an answer ended in the handler) asks it for one more pass. */
   #reading = false
@@ -151,13 +153,16 @@ export class Http1Connection implements ReplyOwner {
       this.#socket.resume()
       return
     }
-    const parsed = parseRequestHead(this.#buffer, this.#limits.maxHeadBytes)
+    const parsed = parseRequestHead(this.#buffer, this.#limits.maxHeadBytes, this.#scanned)
     if (parsed === undefined) {
+      // The next packet's search resumes here: a head sent a byte at a time costs linear time.
+      this.#scanned = this.#buffer.length
       if (this.#state !== 'head') this.#arm(this.#limits.headerTimeoutMs, 'head')
       this.#state = 'head'
       this.#socket.resume()
       return
     }
+    this.#scanned = 0
     this.#disarm()
     if ('status' in parsed) return this.#refuse(parsed)
     // An empty rest must not keep the chunk it came from alive on an idle connection.
