@@ -368,3 +368,51 @@ test('heads arriving in pieces, the end of one split inside its CRLF CRLF, pipel
     ['/1', '/2', '/3', '/4'],
   )
 })
+
+test('an answer ended short of its Content-Length, or written past it, ends the connection', async (t) => {
+  const served: string[] = []
+  const { port } = await serve(t, (req, reply) => {
+    served.push(req.head.target)
+    reply.head(200, ['content-length', '10'])
+    if (req.head.target === '/short') return reply.end('short')
+    if (req.head.target === '/long') return reply.end('much too long')
+    reply.write('0123456')
+    reply.write('789')
+    reply.end()
+  })
+  const next = 'GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+  // Kept alive, the client would read the next answer as the rest of the body.
+  const short = await exchange(port, `GET /short HTTP/1.1\r\nHost: x\r\n\r\n${next}`)
+  assert.ok((short.match(/HTTP\/1\.1 /g)?.length ?? 0) <= 1, short)
+  // Written in full, the bytes past the length would be read as the start of the next answer.
+  const long = await exchange(port, `GET /long HTTP/1.1\r\nHost: x\r\n\r\n${next}`)
+  assert.doesNotMatch(long, /ong/)
+  assert.ok((long.match(/HTTP\/1\.1 /g)?.length ?? 0) <= 1, long)
+  assert.deepEqual(served, ['/short', '/long'], 'the request after a broken answer is not served')
+  // The exact length in several writes keeps the connection for the next request.
+  const exact = await exchange(port, `GET /exact HTTP/1.1\r\nHost: x\r\n\r\n${next}`)
+  assert.match(exact, /\r\n\r\n0123456789HTTP\/1\.1 200 OK\r\n/)
+})
+
+test('a Content-Length that is not one number is refused before anything is written', async (t) => {
+  const thrown: unknown[] = []
+  const { port } = await serve(t, (req, reply) => {
+    for (const value of ['1x', '-1', '']) {
+      try {
+        reply.head(200, ['content-length', value])
+      } catch (err) {
+        thrown.push(err)
+      }
+    }
+    try {
+      reply.head(200, ['content-length', '2', 'Content-Length', '3'])
+    } catch (err) {
+      thrown.push(err)
+    }
+    text(200, 'ok')(req, reply)
+  })
+  const out = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  assert.equal(thrown.length, 4)
+  assert.ok(thrown.every((err) => err instanceof TypeError))
+  assert.match(out, /^HTTP\/1\.1 200 OK\r\n.*\r\n\r\nok$/s)
+})
