@@ -7,7 +7,13 @@ import type { SocketReply } from '../proxy/socket-reply.js'
 import type { Http1Request } from '../proxy/types.js'
 import { Http1Connection, type Http1Handlers } from './http1-connection.js'
 
-const LIMITS = { maxHeadBytes: 4096, headerTimeoutMs: 300, idleTimeoutMs: 2000, lingerMs: 500 }
+const LIMITS = {
+  maxHeadBytes: 4096,
+  headerTimeoutMs: 300,
+  bodyTimeoutMs: 300,
+  idleTimeoutMs: 2000,
+  lingerMs: 500,
+}
 
 type Handler = (req: Http1Request, reply: SocketReply) => void
 
@@ -343,30 +349,77 @@ test('a body refused as malformed in the packet of its head never reaches the ha
   assert.equal(calls, 0, 'a refused request is not handed on (the proxy would send it upstream)')
 })
 
-test('heads arriving in pieces, the end of one split inside its CRLF CRLF, pipelined: each read once', async (t) => {
-  const { port } = await serve(t, (req, reply) => text(200, req.head.target)(req, reply))
+test('a stalled request body: 408 and closed after bodyTimeoutMs without a read; its body fails', async (t) => {
+  let bodyError: Error | undefined
+  const { port } = await serve(t, (req) => {
+    req.body?.on('error', (err) => (bodyError = err))
+    req.body?.resume()
+  })
+  const started = Date.now()
+  // Ten bytes of a thousand, then nothing: without a bound it would hold the connection for good.
+  const out = await exchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789',
+  )
+  assert.match(out, /^HTTP\/1\.1 408 Request Timeout\r\n/)
+  assert.match(out, /connection: close\r\n/)
+  assert.ok(Date.now() - started >= LIMITS.bodyTimeoutMs - 20, 'not before the bound')
+  // What the proxy's upstream request reads from: it fails, so the upstream request is aborted.
+  assert.match(String(bodyError?.message), /request body stalled: no byte for 300 ms/)
+})
+
+test('the body timeout runs between two reads, not over the whole body', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    void readAll(req.body).then((body) => text(200, `got ${body.length}`)(req, reply))
+  })
   const socket = connect(port, '127.0.0.1')
-  socket.setNoDelay(true)
   let out = ''
   socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
   const closed = once(socket, 'close')
-  const pieces = [
-    'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHo',
-    'st: x\r\n\r',
-    '\nGET /3 HTTP/1.1\r',
-    '\nHost: x\r\n',
-    '\r',
-    '\nGET /4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-  ]
-  for (const piece of pieces) {
-    socket.write(piece)
-    await sleep(20)
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 80\r\nConnection: close\r\n\r\n')
+  // 8 × 60 ms: longer than the bound in all, never a pause as long as it.
+  for (let i = 0; i < 8; i++) {
+    await sleep(60)
+    socket.write('0123456789')
   }
   await closed
-  assert.deepEqual(
-    [...out.matchAll(/\r\n\r\n(\/\d)/g)].map((m) => m[1]),
-    ['/1', '/2', '/3', '/4'],
+  assert.match(out, /^HTTP\/1\.1 200 OK\r\n.*got 80$/s)
+})
+
+test('the body timeout does not run while the handler leaves the body unread', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    // The reader fills and reading stops: that wait is the handler's (an upstream slow to take
+    // the upload), not the client's.
+    setTimeout(() => {
+      void readAll(req.body).then((body) => text(200, `got ${body.length}`)(req, reply))
+    }, 3 * LIMITS.bodyTimeoutMs)
+  })
+  const size = 256 * 1024
+  const out = await exchange(
+    port,
+    `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n${'a'.repeat(size)}`,
   )
+  assert.match(out, new RegExp(`^HTTP/1\\.1 200 OK\\r\\n.*got ${size}$`, 's'))
+})
+
+test('a body stalled after the answer began: the connection is destroyed, the reply closed', async (t) => {
+  let closed = false
+  const { port } = await serve(t, (req, reply) => {
+    reply.onClose(() => (closed = true))
+    reply.head(200, ['content-length', '4'])
+    reply.write('ab')
+    req.body?.resume()
+  })
+  const started = Date.now()
+  const out = await exchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nxx',
+    10 * LIMITS.bodyTimeoutMs,
+  )
+  assert.ok(Date.now() - started < 5 * LIMITS.bodyTimeoutMs, 'closed by the server, not the client')
+  assert.match(out, /^HTTP\/1\.1 200 OK\r\n.*\r\n\r\nab$/s)
+  assert.doesNotMatch(out, /408/)
+  assert.equal(closed, true, 'the reply learns that the exchange is over')
 })
 
 test('an answer ended short of its Content-Length, or written past it, ends the connection', async (t) => {
@@ -415,4 +468,30 @@ test('a Content-Length that is not one number is refused before anything is writ
   assert.equal(thrown.length, 4)
   assert.ok(thrown.every((err) => err instanceof TypeError))
   assert.match(out, /^HTTP\/1\.1 200 OK\r\n.*\r\n\r\nok$/s)
+})
+
+test('heads arriving in pieces, the end of one split inside its CRLF CRLF, pipelined: each read once', async (t) => {
+  const { port } = await serve(t, (req, reply) => text(200, req.head.target)(req, reply))
+  const socket = connect(port, '127.0.0.1')
+  socket.setNoDelay(true)
+  let out = ''
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  const closed = once(socket, 'close')
+  const pieces = [
+    'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHo',
+    'st: x\r\n\r',
+    '\nGET /3 HTTP/1.1\r',
+    '\nHost: x\r\n',
+    '\r',
+    '\nGET /4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  ]
+  for (const piece of pieces) {
+    socket.write(piece)
+    await sleep(20)
+  }
+  await closed
+  assert.deepEqual(
+    [...out.matchAll(/\r\n\r\n(\/\d)/g)].map((m) => m[1]),
+    ['/1', '/2', '/3', '/4'],
+  )
 })
