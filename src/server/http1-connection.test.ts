@@ -402,6 +402,27 @@ test('the body timeout does not run while the handler leaves the body unread', a
   assert.match(out, new RegExp(`^HTTP/1\\.1 200 OK\\r\\n.*got ${size}$`, 's'))
 })
 
+test('Expect: 100-continue: the body timeout counts from the interim answer', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    // The handler takes its time to accept the body: the client, waiting for 100, sends nothing.
+    setTimeout(() => {
+      req.continue()
+      void readAll(req.body).then((body) => text(200, `got ${body}`)(req, reply))
+    }, 2 * LIMITS.bodyTimeoutMs)
+  })
+  const socket = connect(port, '127.0.0.1')
+  let got = ''
+  socket.on('data', (d: Buffer) => (got += d.toString('latin1')))
+  const closed = once(socket, 'close')
+  socket.write(
+    'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n',
+  )
+  while (!got.includes('\r\n\r\n') && !socket.destroyed) await sleep(5)
+  socket.write('hi')
+  await closed
+  assert.match(got, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n.*got hi$/s)
+})
+
 test('a body stalled after the answer began: the connection is destroyed, the reply closed', async (t) => {
   let closed = false
   const { port } = await serve(t, (req, reply) => {

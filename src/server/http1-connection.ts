@@ -68,6 +68,8 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
   #wait: Wait = 'idle'
   /** Bytes at the start of #buffer searched for the end of a head by a parse that found none. */
   #scanned = 0
+  /** The request asked for 100 Continue, not sent yet: the client may hold its body back till then. */
+  #awaitingContinue = false
   #closeAfterBody = false
   /** #next is running: a call from inside it (an answer ended in the handler) asks it for one more pass. */
   #reading = false
@@ -98,9 +100,8 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
 
   /** BodyOwner: the body's reader wants more (also called once as it starts reading). */
   bodyWanted(): void {
-    if (this.#state === 'body' && this.#timer === undefined)
-      this.#arm(this.#limits.bodyTimeoutMs, 'body')
     this.#socket.resume()
+    this.#armBody()
   }
 
   /** ReplyOwner: the answer was handed to the socket in full. */
@@ -211,6 +212,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     const body = framing ? new RequestBody(this) : null
     this.#body = body ?? undefined
     const req = this.#request(head, body)
+    this.#awaitingContinue = req.continue !== noop
     if (head.upgrade) {
       this.#state = 'upgraded'
       const rest = this.#buffer
@@ -231,11 +233,18 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       // Refused (malformed chunked body) and answered 400: the request goes no further.
       if (this.#reply !== reply) return
     }
-    // Only a body still to come has a timer: one that came with its head costs none. Not while
-    // reading waits for the body's reader (bodyWanted arms it then).
-    if (this.#state === 'body' && !this.#socket.isPaused())
-      this.#arm(this.#limits.bodyTimeoutMs, 'body')
+    this.#armBody()
     this.#handlers.request(req, reply)
+  }
+
+  /**
+   * Starts the body timeout if the client is the one awaited: a body still to come (one that came
+   * with its head costs no timer), read from the socket (not held for a full reader: bodyWanted
+   * calls this again), and not held back by the client for a 100 Continue we have not sent.
+   */
+  #armBody(): void {
+    if (this.#state !== 'body' || this.#timer !== undefined || this.#awaitingContinue) return
+    if (!this.#socket.isPaused()) this.#arm(this.#limits.bodyTimeoutMs, 'body')
   }
 
   #request(head: RequestHead, body: Readable | null): Http1Request {
@@ -246,6 +255,10 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       if (sent) return
       sent = true
       socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+      // A client that waited for this sends its body only now: its pause counts from here.
+      if (this.#body !== body) return
+      this.#awaitingContinue = false
+      this.#armBody()
     }
     return { head, body, socket, continue: sendContinue }
   }
