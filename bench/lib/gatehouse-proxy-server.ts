@@ -47,6 +47,7 @@ function gatewayOptions(
       maxUrlBytes: 8 * 1024,
       handshakeTimeoutMs: 10_000,
       headerTimeoutMs: 10_000,
+      bodyTimeoutMs: 60_000,
       idleTimeoutMs: 60_000,
     },
     trustedProxies: [],

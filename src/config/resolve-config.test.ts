@@ -51,6 +51,7 @@ describe('resolveConfig', () => {
       maxUrlBytes: 8_192,
       handshakeTimeoutMs: 10_000,
       headerTimeoutMs: 10_000,
+      bodyTimeoutMs: 60_000,
       idleTimeoutMs: 60_000,
     })
     assert.equal(config.server.drainTimeoutMs, 30_000)
@@ -152,6 +153,7 @@ describe('resolveConfig', () => {
       GATEHOUSE_SERVER_TRUSTED_PROXIES: '10.0.0.0/8, ::1',
       GATEHOUSE_MAX_HEADER_SIZE: '32768',
       GATEHOUSE_SERVER_IDLE_TIMEOUT: '2m',
+      GATEHOUSE_BODY_TIMEOUT: '90s',
       GATEHOUSE_WORKERS: 'auto',
       GATEHOUSE_HSTS: '365d',
     }
@@ -166,6 +168,7 @@ describe('resolveConfig', () => {
     assert.equal(config.server.limits.maxHeaderBytes, 32_768)
     assert.equal(config.server.limits.maxUrlBytes, 16_384)
     assert.equal(config.server.limits.idleTimeoutMs, 120_000)
+    assert.equal(config.server.limits.bodyTimeoutMs, 90_000)
     assert.equal(config.server.workers, 4)
     assert.equal(config.tls.certDir, undefined)
     assert.deepEqual(config.tls.hsts, {
@@ -314,8 +317,10 @@ key = "a.key"
 workers = 3
 trusted_proxies = ["10.0.0.0/8"]
 idle_timeout = "90s"
+body_timeout = "45s"
 `.replace('[tls]\nemail = "ops@example.com"\n', '')
     const first = resolveText(text, { flags: new Map([['tls.staging', true]]) })
+    assert.equal(first.config.server.limits.bodyTimeoutMs, 45_000)
     const again = resolveText(describeConfig(first))
     assert.deepEqual(again.config, first.config)
   })

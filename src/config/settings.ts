@@ -285,6 +285,12 @@ function timeouts(): Setting[] {
       'server.limits.headerTimeoutMs',
     ],
     [
+      'body_timeout',
+      '60s',
+      'longest pause in an HTTP/1.1 request body (a stalled upload gets 408)',
+      'server.limits.bodyTimeoutMs',
+    ],
+    [
       'idle_timeout',
       '60s',
       'idle keep-alive connections are closed after this',

@@ -10,7 +10,8 @@
  *   [tls]    email, acme_directory, staging, acme_ca_cert, challenges, profile, key_type,
  *            cert_dir, cert_lookup, hsts, [[tls.files]] cert/key, [tls.on_demand] allow/ask
  *   [server] workers, trusted_proxies, health_path, drain_timeout, handshake_timeout,
- *            header_timeout, idle_timeout, max_header_size, max_headers, max_url_size
+ *            header_timeout, body_timeout, idle_timeout, max_header_size, max_headers,
+ *            max_url_size
  *   [log]    level, access_log (path or "stdout"/"off")
  *   [[site]] hosts = [...]  access_log = true
  *     [[site.route]] path = "/"  proxy = ["127.0.0.1:8080"]  (or static = DIR, redirect = URL,

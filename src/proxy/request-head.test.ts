@@ -160,3 +160,72 @@ test('connection options: close, HTTP/1.0 keep-alive, upgrade', () => {
   assert.equal(head('GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n').upgrade, false)
   assert.equal(head('GET / HTTP/1.1\r\nConnection: upgrade\r\n\r\n').upgrade, false)
 })
+
+/**
+ * What a connection gets parsing `text` as it arrives cut at `cuts`, each parse resuming where the
+ * last one stopped; every step must give what a parse of the same bytes from the start gives.
+ */
+function parseInPieces(text: string, cuts: readonly number[], max = MAX): void {
+  const all = Buffer.from(text, 'latin1')
+  let scanned = 0
+  for (const end of [...cuts, all.length]) {
+    const buf = all.subarray(0, end)
+    const resumed = parseRequestHead(buf, max, scanned)
+    const where = `${JSON.stringify(text.slice(0, 40))} cut at ${cuts.join(',')}, at ${end}`
+    assert.deepEqual(resumed, parseRequestHead(buf, max), where)
+    if (resumed !== undefined) return
+    scanned = end
+  }
+}
+
+test('a head in pieces: cut anywhere, even inside its CRLF CRLF, it reads as in one piece', () => {
+  const cases: [string, number?][] = [
+    ['POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello'],
+    ['\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next'],
+    [`${'\r\n'.repeat(9)}GET / HTTP/1.1\r\n\r\n`],
+    ['GET / HTTP/1.1\r\nX: a\rb\r\n\r\n'],
+    ['GET / HTTP/1.1\r\nX: a\nb\r\n\r\n'],
+    ['GET / HTTP/1.1\r\nHost: a\r\n\n'],
+    ['GET / HTTP/1.1\r\nHost: a\r\r\n\r\n'],
+    ['GET / HTTP/1.1\r\nHost: a\r\n\r\r\n'],
+    ['\nGET / HTTP/1.1\r\n\r\n'],
+    ['\r\n\rGET / HTTP/1.1\r\n\r\n'],
+    [`GET / HTTP/1.1\r\nX: ${'b'.repeat(200)}\r\n\r\n`, 100],
+  ]
+  for (const [text, max = MAX] of cases) {
+    for (let cut = 0; cut <= text.length; cut++) parseInPieces(text, [cut], max)
+    for (let cut = 0; cut + 1 <= text.length; cut++) parseInPieces(text, [cut, cut + 1], max)
+    parseInPieces(
+      text,
+      Array.from({ length: text.length }, (_, i) => i),
+      max,
+    )
+  }
+})
+
+test('a head that arrives a byte at a time is searched once, not once per byte', () => {
+  // Short lines: many LFs and CRs, the worst case for a search restarted at every packet.
+  const all = Buffer.from(`GET / HTTP/1.1\r\n${'a:\r\n'.repeat(1000)}\r\n`, 'latin1')
+  const counter = { bytes: 0 }
+  let scanned = 0
+  let out: RequestHead | Refusal | undefined
+  for (let n = 1; n <= all.length && out === undefined; n++) {
+    out = parseRequestHead(counted(all.subarray(0, n), counter), MAX, scanned)
+    scanned = n
+  }
+  assert.ok(out !== undefined && !('status' in out) && out.rawHeaders.length === 2000)
+  // Each byte is passed over by the LF and the CR searches, plus a byte or two of overlap per
+  // packet; from the start each time it would be about all.length² bytes.
+  assert.ok(counter.bytes < 4 * all.length, `${counter.bytes} bytes searched for ${all.length}`)
+})
+
+/** `buf`, the bytes its indexOf calls pass over added to `counter.bytes`. */
+function counted(buf: Buffer, counter: { bytes: number }): Buffer {
+  const indexOf = buf.indexOf.bind(buf)
+  buf.indexOf = ((value: number, from: number): number => {
+    const at = indexOf(value, from)
+    counter.bytes += (at === -1 ? buf.length : at + 1) - from
+    return at
+  }) as Buffer['indexOf']
+  return buf
+}

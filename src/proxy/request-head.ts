@@ -55,16 +55,21 @@ const CR = 0x0d
  *
  * `maxHeadBytes` is the parser's hard bound (431 beyond it), as llhttp's is; the finer limits on the
  * target (414), the fields' bytes and their count (431) are the gateway's, on the parsed head.
+ *
+ * `scanned`: the length `buf` had when this head was last parsed and found incomplete (0 if never).
+ * Those bytes were searched already, so the search for the end resumes there: a head that arrives a
+ * byte at a time is read in linear, not quadratic, time. `buf` must start with the same bytes.
  */
 export function parseRequestHead(
   buf: Buffer,
   maxHeadBytes: number,
+  scanned = 0,
 ): RequestHead | Refusal | undefined {
   let start = 0
   while (start + 1 < buf.length && buf[start] === CR && buf[start + 1] === LF) start += 2
   // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line.
   if (start > 2 * MAX_LEADING_CRLF) return refuse(400, 'empty lines before the request line')
-  const end = headEnd(buf, start)
+  const end = headEnd(buf, start, scanned)
   if (typeof end !== 'number') return end
   if (end < 0 ? buf.length - start > maxHeadBytes : end - start > maxHeadBytes)
     return refuse(431, `request head larger than ${maxHeadBytes} bytes`)
@@ -79,17 +84,24 @@ export function parseRequestHead(
 }
 
 /**
- * The offset past the CRLF CRLF that ends the head, -1 when it has not arrived, or a refusal for a
- * bare LF or CR (RFC 9112 §2.2: a recipient MAY accept bare LF; a proxy that does and an upstream
- * that does not read two different messages).
+ * The offset past the CRLF CRLF that ends the head begun at `from`, -1 when it has not arrived, or a
+ * refusal for a bare LF or CR (RFC 9112 §2.2: a recipient MAY accept bare LF; a proxy that does and
+ * an upstream that does not read two different messages).
+ *
+ * Bytes before `scanned` passed these checks in an earlier call, with the same `from` (it can only
+ * have moved past `scanned`, where the leading CRLFs were cut off mid-pair): every LF there had its
+ * CR, none ended the head, and every CR before `scanned - 1` had its LF. So LFs are looked for from
+ * `scanned` on (the three bytes a CRLF CRLF reads back are still looked at), and CRs from
+ * `scanned - 1` (the last byte then may have been a CR whose LF had not arrived).
  */
-function headEnd(buf: Buffer, from: number): number | Refusal {
-  for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) {
+function headEnd(buf: Buffer, from: number, scanned: number): number | Refusal {
+  const crFrom = Math.max(from, scanned - 1)
+  for (let i = buf.indexOf(LF, Math.max(from, scanned)); i !== -1; i = buf.indexOf(LF, i + 1)) {
     if (i === from || buf[i - 1] !== CR) return refuse(400, 'bare LF in the request head')
     // Every earlier LF had its CR, so LF at i - 2 means CR LF CR LF.
-    if (i - 3 >= from && buf[i - 2] === LF) return hasBareCr(buf, from, i) ? bareCr() : i + 1
+    if (i - 3 >= from && buf[i - 2] === LF) return hasBareCr(buf, crFrom, i) ? bareCr() : i + 1
   }
-  return hasBareCr(buf, from, buf.length - 1) ? bareCr() : -1
+  return hasBareCr(buf, crFrom, buf.length - 1) ? bareCr() : -1
 }
 
 /** A CR not followed by LF before `until` (the last byte may be a CR whose LF has not arrived). */

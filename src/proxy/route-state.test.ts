@@ -10,6 +10,7 @@ const LIMITS: GatewayOptions['limits'] = {
   maxUrlBytes: 8 * 1024,
   handshakeTimeoutMs: 10_000,
   headerTimeoutMs: 10_000,
+  bodyTimeoutMs: 60_000,
   idleTimeoutMs: 60_000,
 }
 

@@ -20,6 +20,8 @@ type Framing = 'none' | 'length' | 'chunked' | 'close'
 
 /** Fields the connection writes itself: framing and the connection's own options. */
 const OWN_FIELDS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'transfer-encoding'])
+/** RFC 9110 §8.6: Content-Length = 1*DIGIT (15 digits keep it an exact number). */
+const DIGITS = /^\d{1,15}$/
 
 export class SocketReply implements Reply {
   readonly proto = '1.1'
@@ -34,6 +36,8 @@ export class SocketReply implements Reply {
   readonly #http10: boolean
   #close: boolean
   #framing: Framing = 'none'
+  /** Body bytes still owed to the Content-Length sent ('length' framing). */
+  #remaining = 0
   #closers: (() => void)[] | undefined
   #closed = false
 
@@ -53,7 +57,7 @@ export class SocketReply implements Reply {
     const fields = this.ops ? applyHeaderOps(headers, this.ops) : headers
     if (close) this.#close = true
     let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`
-    let length = false
+    let length: string | undefined
     let date = false
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i] as string
@@ -64,13 +68,19 @@ export class SocketReply implements Reply {
       // Only names of the lengths looked for are lower-cased: most fields are ruled out at once.
       const n = name.length
       const lower = n === 4 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : ''
-      if (lower === 'content-length') length = true
-      else if (lower === 'date') date = true
+      if (lower === 'content-length') {
+        // The body written is held to it, so it must be one number (RFC 9110 §8.6).
+        if (!DIGITS.test(value)) throw new TypeError(`bad Content-Length "${value}"`)
+        if (length === value) continue
+        if (length !== undefined) throw new TypeError('two different Content-Length values')
+        length = value
+      } else if (lower === 'date') date = true
       // Framing and connection fields are ours to write (RFC 9112 §6.1, §9.6).
       else if (OWN_FIELDS.has(lower)) continue
       text += `${name}: ${value}\r\n`
     }
-    this.#framing = this.#framingFor(status, length)
+    this.#framing = this.#framingFor(status, length !== undefined)
+    if (this.#framing === 'length') this.#remaining = Number(length)
     if (this.#framing === 'chunked') text += 'transfer-encoding: chunked\r\n'
     if (this.#framing === 'close') this.#close = true
     if (!date) text += `date: ${httpDate()}\r\n`
@@ -89,6 +99,14 @@ export class SocketReply implements Reply {
     if (this.#framing === 'none' || this.#closed) return true
     const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
     if (length === 0) return true
+    if (this.#framing === 'length') {
+      // RFC 9112 §6.3: bytes past the Content-Length would be read as the next response.
+      if (length > this.#remaining) {
+        this.destroy()
+        return true
+      }
+      this.#remaining -= length
+    }
     this.bytes += length
     if (this.#framing !== 'chunked') return this.#socket.write(chunk)
     this.#socket.write(`${length.toString(16)}\r\n`, 'latin1')
@@ -100,6 +118,8 @@ export class SocketReply implements Reply {
     if (this.finished || this.#closed) return
     if (!this.headersSent) this.head(200, ['content-length', '0'])
     if (chunk !== undefined) this.write(chunk)
+    if (this.#closed) return
+    if (this.#remaining > 0) return this.#endShort()
     if (this.#framing === 'chunked') this.#socket.write('0\r\n\r\n', 'latin1')
     this.finished = true
     uncork(this.#socket)
@@ -130,6 +150,16 @@ export class SocketReply implements Reply {
    */
   lingerBody(): void {
     if (!this.headersSent) this.#close = true
+  }
+
+  /**
+   * Ended before the Content-Length it sent (RFC 9112 §8: an incomplete message). Kept open, the
+   * connection would have the client read the next response as the rest of this body: it is cut off,
+   * the closers run a tick later as for a whole answer.
+   */
+  #endShort(): void {
+    this.#socket.destroy()
+    process.nextTick(runClosers, this)
   }
 
   #framingFor(status: number, hasLength: boolean): Framing {

@@ -113,6 +113,12 @@ export interface GatewayLimits {
   handshakeTimeoutMs: number
   /** Request head must arrive within this (slow-loris bound) [408]. Default 10 000. */
   headerTimeoutMs: number
+  /**
+   * Longest pause between two reads of an HTTP/1.1 request body (a stalled upload) [408]; the
+   * upstream request it feeds is aborted. Default 60 000. HTTP/2 streams are bounded by the
+   * connection's idle timeout.
+   */
+  bodyTimeoutMs: number
   /** Keep-alive connection with no request in flight is closed after this. Default 60 000. */
   idleTimeoutMs: number
 }

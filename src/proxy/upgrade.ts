@@ -16,6 +16,7 @@ import type { RouteState, SiteState } from './route-state.js'
 import type { Router } from './router.js'
 import type { GatewayLimits, Http1Request } from './types.js'
 import { Http1TunnelClient, type TunnelClient } from './tunnel-client.js'
+import { endGracefully } from './tunnel-sockets.js'
 import { UpstreamAttempts } from './upstream-attempts.js'
 import type { Pick, Upstream } from './upstream-group.js'
 import { RouteTunnelClient } from './websocket-answer.js'
@@ -287,8 +288,13 @@ function outcome(
   }
 }
 
+/**
+ * Answers a handshake refused before routing and ends the connection. Through endGracefully, as
+ * every other end of a client's socket here: a client that never reads nor closes its side would
+ * otherwise keep it half-open for good.
+ */
 function refuse(socket: Duplex, status: number, message: string): void {
-  socket.end(minimalResponse(status, STATUS_CODES[status] ?? 'Error', message))
+  endGracefully(socket, minimalResponse(status, STATUS_CODES[status] ?? 'Error', message))
 }
 
 function toRecord(flat: readonly string[]): Record<string, string | string[]> {

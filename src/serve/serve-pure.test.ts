@@ -45,6 +45,7 @@ const base = {
       maxUrlBytes: 1,
       handshakeTimeoutMs: 1,
       headerTimeoutMs: 1,
+      bodyTimeoutMs: 1,
       idleTimeoutMs: 1,
     },
   },

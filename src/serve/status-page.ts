@@ -1,11 +1,17 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2'
 import type { Reply } from '../proxy/reply.js'
+import { endGracefully } from '../proxy/tunnel-sockets.js'
 import type { Gateway, Http1Request } from '../proxy/types.js'
 import { VERSION } from '../version.js'
 import type { CertificateView } from './certificate-view.js'
 
 /** Hosts the embedded default answers: the loopback names its local-CA certificate covers. */
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+/** The answer to an upgrade: the status page has no WebSocket. */
+const NOT_FOUND = Buffer.from(
+  'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+  'latin1',
+)
 
 /** Pure: the built-in page listing the certificates the server manages. */
 export function renderStatusPage(certificates: readonly CertificateView[], now: Date): string {
@@ -66,7 +72,8 @@ export class StatusPageGateway implements Gateway {
   }
 
   upgradeHttp1(req: Http1Request): boolean {
-    req.socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    // A client that never reads nor closes its side must not keep the socket half-open.
+    endGracefully(req.socket, NOT_FOUND)
     return true
   }
 

@@ -22,6 +22,7 @@ export const DEFAULT_GATEWAY_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   maxUrlBytes: 8 * 1024,
   handshakeTimeoutMs: 10_000,
   headerTimeoutMs: 10_000,
+  bodyTimeoutMs: 60_000,
   idleTimeoutMs: 60_000,
 })
 
@@ -74,6 +75,7 @@ export function serveHttp1(
       // The parser bounds the whole head; the gateway answers 414/431 precisely below this.
       maxHeadBytes: limits.maxHeaderBytes + limits.maxUrlBytes + HEAD_SLACK,
       headerTimeoutMs: limits.headerTimeoutMs,
+      bodyTimeoutMs: limits.bodyTimeoutMs,
       idleTimeoutMs: limits.idleTimeoutMs,
       lingerMs: LINGER_MS,
     },

@@ -7,7 +7,13 @@ import type { SocketReply } from '../proxy/socket-reply.js'
 import type { Http1Request } from '../proxy/types.js'
 import { Http1Connection, type Http1Handlers } from './http1-connection.js'
 
-const LIMITS = { maxHeadBytes: 4096, headerTimeoutMs: 300, idleTimeoutMs: 2000, lingerMs: 500 }
+const LIMITS = {
+  maxHeadBytes: 4096,
+  headerTimeoutMs: 300,
+  bodyTimeoutMs: 300,
+  idleTimeoutMs: 2000,
+  lingerMs: 500,
+}
 
 type Handler = (req: Http1Request, reply: SocketReply) => void
 
@@ -53,6 +59,8 @@ const text = (status: number, body: string): Handler => {
     reply.end(body)
   }
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 async function readAll(body: NodeJS.ReadableStream | null): Promise<string> {
   if (!body) return ''
@@ -339,4 +347,172 @@ test('a body refused as malformed in the packet of its head never reaches the ha
   assert.match(out, /^HTTP\/1\.1 400 Bad Request\r\n/)
   assert.equal(out.match(/HTTP\/1\.1 /g)?.length, 1, 'one answer only')
   assert.equal(calls, 0, 'a refused request is not handed on (the proxy would send it upstream)')
+})
+
+test('a stalled request body: 408 and closed after bodyTimeoutMs without a read; its body fails', async (t) => {
+  let bodyError: Error | undefined
+  const { port } = await serve(t, (req) => {
+    req.body?.on('error', (err) => (bodyError = err))
+    req.body?.resume()
+  })
+  const started = Date.now()
+  // Ten bytes of a thousand, then nothing: without a bound it would hold the connection for good.
+  const out = await exchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789',
+  )
+  assert.match(out, /^HTTP\/1\.1 408 Request Timeout\r\n/)
+  assert.match(out, /connection: close\r\n/)
+  assert.ok(Date.now() - started >= LIMITS.bodyTimeoutMs - 20, 'not before the bound')
+  // What the proxy's upstream request reads from: it fails, so the upstream request is aborted.
+  assert.match(String(bodyError?.message), /request body stalled: no byte for 300 ms/)
+})
+
+test('the body timeout runs between two reads, not over the whole body', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    void readAll(req.body).then((body) => text(200, `got ${body.length}`)(req, reply))
+  })
+  const socket = connect(port, '127.0.0.1')
+  let out = ''
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  const closed = once(socket, 'close')
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 80\r\nConnection: close\r\n\r\n')
+  // 8 × 60 ms: longer than the bound in all, never a pause as long as it.
+  for (let i = 0; i < 8; i++) {
+    await sleep(60)
+    socket.write('0123456789')
+  }
+  await closed
+  assert.match(out, /^HTTP\/1\.1 200 OK\r\n.*got 80$/s)
+})
+
+test('the body timeout does not run while the handler leaves the body unread', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    // The reader fills and reading stops: that wait is the handler's (an upstream slow to take
+    // the upload), not the client's.
+    setTimeout(() => {
+      void readAll(req.body).then((body) => text(200, `got ${body.length}`)(req, reply))
+    }, 3 * LIMITS.bodyTimeoutMs)
+  })
+  const size = 256 * 1024
+  const out = await exchange(
+    port,
+    `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n${'a'.repeat(size)}`,
+  )
+  assert.match(out, new RegExp(`^HTTP/1\\.1 200 OK\\r\\n.*got ${size}$`, 's'))
+})
+
+test('Expect: 100-continue: the body timeout counts from the interim answer', async (t) => {
+  const { port } = await serve(t, (req, reply) => {
+    // The handler takes its time to accept the body: the client, waiting for 100, sends nothing.
+    setTimeout(() => {
+      req.continue()
+      void readAll(req.body).then((body) => text(200, `got ${body}`)(req, reply))
+    }, 2 * LIMITS.bodyTimeoutMs)
+  })
+  const socket = connect(port, '127.0.0.1')
+  let got = ''
+  socket.on('data', (d: Buffer) => (got += d.toString('latin1')))
+  const closed = once(socket, 'close')
+  socket.write(
+    'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n',
+  )
+  while (!got.includes('\r\n\r\n') && !socket.destroyed) await sleep(5)
+  socket.write('hi')
+  await closed
+  assert.match(got, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n.*got hi$/s)
+})
+
+test('a body stalled after the answer began: the connection is destroyed, the reply closed', async (t) => {
+  let closed = false
+  const { port } = await serve(t, (req, reply) => {
+    reply.onClose(() => (closed = true))
+    reply.head(200, ['content-length', '4'])
+    reply.write('ab')
+    req.body?.resume()
+  })
+  const started = Date.now()
+  const out = await exchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nxx',
+    10 * LIMITS.bodyTimeoutMs,
+  )
+  assert.ok(Date.now() - started < 5 * LIMITS.bodyTimeoutMs, 'closed by the server, not the client')
+  assert.match(out, /^HTTP\/1\.1 200 OK\r\n.*\r\n\r\nab$/s)
+  assert.doesNotMatch(out, /408/)
+  assert.equal(closed, true, 'the reply learns that the exchange is over')
+})
+
+test('an answer ended short of its Content-Length, or written past it, ends the connection', async (t) => {
+  const served: string[] = []
+  const { port } = await serve(t, (req, reply) => {
+    served.push(req.head.target)
+    reply.head(200, ['content-length', '10'])
+    if (req.head.target === '/short') return reply.end('short')
+    if (req.head.target === '/long') return reply.end('much too long')
+    reply.write('0123456')
+    reply.write('789')
+    reply.end()
+  })
+  const next = 'GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+  // Kept alive, the client would read the next answer as the rest of the body.
+  const short = await exchange(port, `GET /short HTTP/1.1\r\nHost: x\r\n\r\n${next}`)
+  assert.ok((short.match(/HTTP\/1\.1 /g)?.length ?? 0) <= 1, short)
+  // Written in full, the bytes past the length would be read as the start of the next answer.
+  const long = await exchange(port, `GET /long HTTP/1.1\r\nHost: x\r\n\r\n${next}`)
+  assert.doesNotMatch(long, /ong/)
+  assert.ok((long.match(/HTTP\/1\.1 /g)?.length ?? 0) <= 1, long)
+  assert.deepEqual(served, ['/short', '/long'], 'the request after a broken answer is not served')
+  // The exact length in several writes keeps the connection for the next request.
+  const exact = await exchange(port, `GET /exact HTTP/1.1\r\nHost: x\r\n\r\n${next}`)
+  assert.match(exact, /\r\n\r\n0123456789HTTP\/1\.1 200 OK\r\n/)
+})
+
+test('a Content-Length that is not one number is refused before anything is written', async (t) => {
+  const thrown: unknown[] = []
+  const { port } = await serve(t, (req, reply) => {
+    for (const value of ['1x', '-1', '']) {
+      try {
+        reply.head(200, ['content-length', value])
+      } catch (err) {
+        thrown.push(err)
+      }
+    }
+    try {
+      reply.head(200, ['content-length', '2', 'Content-Length', '3'])
+    } catch (err) {
+      thrown.push(err)
+    }
+    text(200, 'ok')(req, reply)
+  })
+  const out = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  assert.equal(thrown.length, 4)
+  assert.ok(thrown.every((err) => err instanceof TypeError))
+  assert.match(out, /^HTTP\/1\.1 200 OK\r\n.*\r\n\r\nok$/s)
+})
+
+test('heads arriving in pieces, the end of one split inside its CRLF CRLF, pipelined: each read once', async (t) => {
+  const { port } = await serve(t, (req, reply) => text(200, req.head.target)(req, reply))
+  const socket = connect(port, '127.0.0.1')
+  socket.setNoDelay(true)
+  let out = ''
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  const closed = once(socket, 'close')
+  const pieces = [
+    'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHo',
+    'st: x\r\n\r',
+    '\nGET /3 HTTP/1.1\r',
+    '\nHost: x\r\n',
+    '\r',
+    '\nGET /4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  ]
+  for (const piece of pieces) {
+    socket.write(piece)
+    await sleep(20)
+  }
+  await closed
+  assert.deepEqual(
+    [...out.matchAll(/\r\n\r\n(\/\d)/g)].map((m) => m[1]),
+    ['/1', '/2', '/3', '/4'],
+  )
 })

@@ -7,13 +7,14 @@
  * node:http costs about a quarter of the proxy's CPU per request (BENCHMARKS.md, `tls-dispatch`
  * row); this is the replacement for the gateway's HTTP/1.1 side.
  */
-import { Readable, type Duplex } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
 import { bodyTracker, type BodyTracker } from '../proxy/response-body.js'
 import type { Refusal } from '../proxy/request-checks.js'
 import { parseRequestHead, type RequestHead } from '../proxy/request-head.js'
 import { SocketReply, type ReplyOwner } from '../proxy/socket-reply.js'
 import { minimalResponse } from '../proxy/http-head.js'
 import type { Http1Request } from '../proxy/types.js'
+import { RequestBody, type BodyOwner } from './request-body.js'
 import { STATUS_CODES } from 'node:http'
 
 export interface Http1Limits {
@@ -21,6 +22,12 @@ export interface Http1Limits {
   maxHeadBytes: number
   /** From the first byte of a head to its end, ms (408 after it). */
   headerTimeoutMs: number
+  /**
+   * The longest pause between two reads of a request body, ms (408 after it, or the connection
+   * destroyed once the answer has begun), as nginx's `client_body_timeout`. Not counted while the
+   * body's reader is full: that wait is the handler's, not the client's.
+   */
+  bodyTimeoutMs: number
   /** How long a connection may wait for its next request, ms (closed after it). */
   idleTimeoutMs: number
   /** How long an answered request's unread body may keep coming before the connection closes, ms. */
@@ -38,12 +45,16 @@ export interface Http1Handlers {
 }
 
 type State = 'idle' | 'head' | 'body' | 'waiting' | 'discard' | 'closed' | 'upgraded'
+/** What the connection's one timer bounds. */
+type Wait = 'idle' | 'head' | 'body' | 'linger' | 'closing'
 
 /** Bytes of pipelined requests held while an answer is under way; reading pauses beyond it. */
 const PIPELINE_BYTES = 64 * 1024
+/** After our last byte, how long a client that does not close its side keeps the socket. */
+const CLOSING_MS = 1000
 const EMPTY = Buffer.alloc(0)
 
-export class Http1Connection implements ReplyOwner {
+export class Http1Connection implements ReplyOwner, BodyOwner {
   readonly #socket: Duplex
   readonly #handlers: Http1Handlers
   readonly #limits: Http1Limits
@@ -52,7 +63,13 @@ export class Http1Connection implements ReplyOwner {
   #tracker: BodyTracker | undefined
   #body: RequestBody | undefined
   #reply: SocketReply | undefined
+  /** The one timer, for what #wait says: re-armed as the connection moves on, never two at once. */
   #timer: NodeJS.Timeout | undefined
+  #wait: Wait = 'idle'
+  /** Bytes at the start of #buffer searched for the end of a head by a parse that found none. */
+  #scanned = 0
+  /** The request asked for 100 Continue, not sent yet: the client may hold its body back till then. */
+  #awaitingContinue = false
   #closeAfterBody = false
   /** #next is running: a call from inside it (an answer ended in the handler) asks it for one more pass. */
   #reading = false
@@ -73,6 +90,18 @@ export class Http1Connection implements ReplyOwner {
     if (this.#state !== 'idle') return false
     this.#socket.destroy()
     return true
+  }
+
+  /** BodyOwner: the body's reader is full. Its wait is not the client's: no body timeout meanwhile. */
+  bodyFull(): void {
+    this.#socket.pause()
+    if (this.#wait === 'body') this.#disarm()
+  }
+
+  /** BodyOwner: the body's reader wants more (also called once as it starts reading). */
+  bodyWanted(): void {
+    this.#socket.resume()
+    this.#armBody()
   }
 
   /** ReplyOwner: the answer was handed to the socket in full. */
@@ -116,6 +145,11 @@ export class Http1Connection implements ReplyOwner {
     this.#socket.destroy()
   }
 
+  /** One callback for every timer of the connection: no closure per request. */
+  readonly #onTimer = (): void => {
+    this.#expired()
+  }
+
   readonly #onClose = (): void => {
     this.#state = 'closed'
     this.#disarm()
@@ -151,13 +185,16 @@ export class Http1Connection implements ReplyOwner {
       this.#socket.resume()
       return
     }
-    const parsed = parseRequestHead(this.#buffer, this.#limits.maxHeadBytes)
+    const parsed = parseRequestHead(this.#buffer, this.#limits.maxHeadBytes, this.#scanned)
     if (parsed === undefined) {
+      // The next packet's search resumes here: a head sent a byte at a time costs linear time.
+      this.#scanned = this.#buffer.length
       if (this.#state !== 'head') this.#arm(this.#limits.headerTimeoutMs, 'head')
       this.#state = 'head'
       this.#socket.resume()
       return
     }
+    this.#scanned = 0
     this.#disarm()
     if ('status' in parsed) return this.#refuse(parsed)
     // An empty rest must not keep the chunk it came from alive on an idle connection.
@@ -172,9 +209,10 @@ export class Http1Connection implements ReplyOwner {
         ? ({ kind: 'length', length: head.contentLength } as const)
         : undefined
     this.#tracker = framing ? bodyTracker(framing) : undefined
-    const body = framing ? new RequestBody(this.#socket) : null
+    const body = framing ? new RequestBody(this) : null
     this.#body = body ?? undefined
     const req = this.#request(head, body)
+    this.#awaitingContinue = req.continue !== noop
     if (head.upgrade) {
       this.#state = 'upgraded'
       const rest = this.#buffer
@@ -195,7 +233,18 @@ export class Http1Connection implements ReplyOwner {
       // Refused (malformed chunked body) and answered 400: the request goes no further.
       if (this.#reply !== reply) return
     }
+    this.#armBody()
     this.#handlers.request(req, reply)
+  }
+
+  /**
+   * Starts the body timeout if the client is the one awaited: a body still to come (one that came
+   * with its head costs no timer), read from the socket (not held for a full reader: bodyWanted
+   * calls this again), and not held back by the client for a 100 Continue we have not sent.
+   */
+  #armBody(): void {
+    if (this.#state !== 'body' || this.#timer !== undefined || this.#awaitingContinue) return
+    if (!this.#socket.isPaused()) this.#arm(this.#limits.bodyTimeoutMs, 'body')
   }
 
   #request(head: RequestHead, body: Readable | null): Http1Request {
@@ -206,6 +255,10 @@ export class Http1Connection implements ReplyOwner {
       if (sent) return
       sent = true
       socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+      // A client that waited for this sends its body only now: its pause counts from here.
+      if (this.#body !== body) return
+      this.#awaitingContinue = false
+      this.#armBody()
     }
     return { head, body, socket, continue: sendContinue }
   }
@@ -214,6 +267,8 @@ export class Http1Connection implements ReplyOwner {
     const tracker = this.#tracker
     if (!tracker) return
     const body = this.#state === 'body' ? this.#body : undefined
+    // A read: the body timeout starts again (refresh() reuses the timer, nothing is allocated).
+    if (body && this.#wait === 'body') this.#timer?.refresh()
     let used: number
     try {
       used = tracker.feed(chunk, body ? (data) => body.deliver(data) : undefined)
@@ -237,6 +292,7 @@ export class Http1Connection implements ReplyOwner {
       if (this.#closeAfterBody) this.#endAfterWrite()
       else this.#next()
     } else {
+      this.#disarm()
       this.#state = 'waiting'
     }
   }
@@ -246,7 +302,8 @@ export class Http1Connection implements ReplyOwner {
     const reply = this.#reply
     this.#reply = undefined
     if (reply?.headersSent) {
-      this.#socket.destroy()
+      // Its onClose callbacks run too: the handler learns that the exchange is over.
+      reply.destroy()
       return
     }
     reply?.ended()
@@ -260,12 +317,13 @@ export class Http1Connection implements ReplyOwner {
     this.#detach()
     this.#socket.end()
     // A client that never reads must not hold the socket open.
-    this.#arm(1000, 'closing')
+    this.#arm(CLOSING_MS, 'closing')
   }
 
-  #arm(ms: number, why: 'idle' | 'head' | 'linger' | 'closing'): void {
+  #arm(ms: number, wait: Wait): void {
     this.#disarm()
-    this.#timer = setTimeout(() => this.#expired(why), ms).unref()
+    this.#wait = wait
+    this.#timer = setTimeout(this.#onTimer, ms).unref()
   }
 
   #disarm(): void {
@@ -273,9 +331,9 @@ export class Http1Connection implements ReplyOwner {
     this.#timer = undefined
   }
 
-  #expired(why: 'idle' | 'head' | 'linger' | 'closing'): void {
+  #expired(): void {
     this.#timer = undefined
-    if (why === 'head' && this.#state === 'head') {
+    if (this.#wait === 'head' && this.#state === 'head') {
       const ms = this.#limits.headerTimeoutMs
       return this.#refuse({
         status: 408,
@@ -283,7 +341,21 @@ export class Http1Connection implements ReplyOwner {
         close: true,
       })
     }
+    if (this.#wait === 'body' && this.#state === 'body') return this.#bodyTimedOut()
     this.#socket.destroy()
+  }
+
+  /**
+   * The client paused its body past the bound (RFC 9110 §15.5.9: 408, the server closes). The body
+   * fails first, so that whatever it feeds (an upstream request) is aborted, not left waiting; an
+   * answer already begun can only be cut off (#refuse).
+   */
+  #bodyTimedOut(): void {
+    const message = `request body stalled: no byte for ${this.#limits.bodyTimeoutMs} ms`
+    this.#body?.destroy(new Error(message))
+    this.#body = undefined
+    this.#tracker = undefined
+    this.#refuse({ status: 408, message, close: true })
   }
 
   /**
@@ -298,31 +370,6 @@ export class Http1Connection implements ReplyOwner {
   #attach(): void {
     this.#socket.on('data', this.#onData)
     this.#socket.on('close', this.#onClose)
-  }
-}
-
-/** A request body: what the tracker decodes is pushed; the socket pauses while the reader is full. */
-class RequestBody extends Readable {
-  readonly #socket: Duplex
-
-  constructor(socket: Duplex) {
-    super()
-    this.#socket = socket
-    // The body fails (malformed chunk, client gone) whether or not the handler reads it: a 404,
-    // redirect or static answer never does, and an 'error' nobody listens to would end the process.
-    this.on('error', noop)
-  }
-
-  deliver(data: Buffer): void {
-    if (!this.push(data)) this.#socket.pause()
-  }
-
-  complete(): void {
-    this.push(null)
-  }
-
-  override _read(): void {
-    this.#socket.resume()
   }
 }
 

@@ -28,6 +28,7 @@ export function testConfig(
         maxUrlBytes: 8_192,
         handshakeTimeoutMs: 10_000,
         headerTimeoutMs: 10_000,
+        bodyTimeoutMs: 60_000,
         idleTimeoutMs: 60_000,
       },
     },

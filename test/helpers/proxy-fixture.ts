@@ -81,6 +81,7 @@ export async function startProxy(
     maxUrlBytes: 8 * 1024,
     handshakeTimeoutMs: 10_000,
     headerTimeoutMs: 10_000,
+    bodyTimeoutMs: 60_000,
     idleTimeoutMs: 60_000,
     ...options.limits,
   }
