@@ -402,6 +402,23 @@ test('the body timeout does not run while the handler leaves the body unread', a
   assert.match(out, new RegExp(`^HTTP/1\\.1 200 OK\\r\\n.*got ${size}$`, 's'))
 })
 
+test('the body timeout starts again once the handler reads: a client that then stalls gets 408', async (t) => {
+  let bodyError: Error | undefined
+  const { port } = await serve(t, (req) => {
+    req.body?.on('error', (err) => (bodyError = err))
+    // Unread long enough for the reader to fill and the socket to pause, then read.
+    setTimeout(() => req.body?.resume(), 3 * LIMITS.bodyTimeoutMs)
+  })
+  const size = 256 * 1024
+  // Ten bytes short of the length, then nothing.
+  const out = await exchange(
+    port,
+    `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n${'a'.repeat(size - 10)}`,
+  )
+  assert.match(out, /^HTTP\/1\.1 408 Request Timeout\r\n/)
+  assert.match(String(bodyError?.message), /request body stalled/)
+})
+
 test('Expect: 100-continue: the body timeout counts from the interim answer', async (t) => {
   const { port } = await serve(t, (req, reply) => {
     // The handler takes its time to accept the body: the client, waiting for 100, sends nothing.

@@ -46,7 +46,8 @@ export interface Http1Handlers {
 
 type State = 'idle' | 'head' | 'body' | 'waiting' | 'discard' | 'closed' | 'upgraded'
 /** What the connection's one timer bounds. */
-type Wait = 'idle' | 'head' | 'body' | 'linger' | 'closing'
+/** What the one timer bounds; `none` while a request is served (a timer left running is unheeded). */
+type Wait = 'idle' | 'head' | 'body' | 'linger' | 'closing' | 'none'
 
 /** Bytes of pipelined requests held while an answer is under way; reading pauses beyond it. */
 const PIPELINE_BYTES = 64 * 1024
@@ -65,6 +66,8 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
   #reply: SocketReply | undefined
   /** The one timer, for what #wait says: re-armed as the connection moves on, never two at once. */
   #timer: NodeJS.Timeout | undefined
+  /** The length #timer was made with: arming it again for as long is a refresh(). */
+  #timerMs = 0
   #wait: Wait = 'idle'
   /** Bytes at the start of #buffer searched for the end of a head by a parse that found none. */
   #scanned = 0
@@ -195,7 +198,9 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       return
     }
     this.#scanned = 0
-    this.#disarm()
+    // Not cleared: on keep-alive the idle wait after the answer refreshes this very timer, where a
+    // clear and a new one would allocate per request.
+    this.#wait = 'none'
     if ('status' in parsed) return this.#refuse(parsed)
     // An empty rest must not keep the chunk it came from alive on an idle connection.
     this.#buffer = parsed.size === this.#buffer.length ? EMPTY : this.#buffer.subarray(parsed.size)
@@ -243,7 +248,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
    * calls this again), and not held back by the client for a 100 Continue we have not sent.
    */
   #armBody(): void {
-    if (this.#state !== 'body' || this.#timer !== undefined || this.#awaitingContinue) return
+    if (this.#state !== 'body' || this.#wait === 'body' || this.#awaitingContinue) return
     if (!this.#socket.isPaused()) this.#arm(this.#limits.bodyTimeoutMs, 'body')
   }
 
@@ -321,18 +326,25 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
   }
 
   #arm(ms: number, wait: Wait): void {
-    this.#disarm()
     this.#wait = wait
+    if (this.#timer !== undefined && this.#timerMs === ms) {
+      this.#timer.refresh()
+      return
+    }
+    this.#disarm()
+    this.#timerMs = ms
     this.#timer = setTimeout(this.#onTimer, ms).unref()
   }
 
   #disarm(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
+    this.#wait = 'none'
   }
 
   #expired(): void {
     this.#timer = undefined
+    if (this.#wait === 'none') return
     if (this.#wait === 'head' && this.#state === 'head') {
       const ms = this.#limits.headerTimeoutMs
       return this.#refuse({
