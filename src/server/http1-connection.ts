@@ -326,12 +326,13 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
   }
 
   #arm(ms: number, wait: Wait): void {
-    this.#wait = wait
     if (this.#timer !== undefined && this.#timerMs === ms) {
+      this.#wait = wait
       this.#timer.refresh()
       return
     }
     this.#disarm()
+    this.#wait = wait
     this.#timerMs = ms
     this.#timer = setTimeout(this.#onTimer, ms).unref()
   }
