@@ -14,6 +14,7 @@ import { parseRequestHead, type RequestHead } from '../proxy/request-head.js'
 import { SocketReply, type ReplyOwner } from '../proxy/socket-reply.js'
 import { minimalResponse } from '../proxy/http-head.js'
 import type { Http1Request } from '../proxy/types.js'
+import { appendBytes } from './append-bytes.js'
 import { RequestBody, type BodyOwner } from './request-body.js'
 import { STATUS_CODES } from 'node:http'
 
@@ -61,6 +62,8 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
   readonly #limits: Http1Limits
   #state: State = 'idle'
   #buffer: Buffer = EMPTY
+  /** The storage #buffer was gathered into, when it was (see #gather). */
+  #store: Buffer | undefined
   #tracker: BodyTracker | undefined
   #body: RequestBody | undefined
   #reply: SocketReply | undefined
@@ -132,12 +135,12 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       case 'discard':
         return this.#feedBody(chunk)
       case 'waiting':
-        this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+        this.#gather(chunk)
         if (this.#buffer.length > PIPELINE_BYTES) this.#socket.pause()
         return
       case 'idle':
       case 'head':
-        this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+        this.#gather(chunk)
         return this.#next()
       default:
         return
@@ -181,6 +184,19 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     }
   }
 
+  /** Appends a packet to #buffer, copying each byte a bounded number of times (append-bytes.ts). */
+  #gather(chunk: Buffer): void {
+    // The keep-alive path: a request in a packet of its own, taken as it is.
+    if (this.#buffer.length === 0) {
+      this.#buffer = chunk
+      this.#store = undefined
+      return
+    }
+    const g = appendBytes({ bytes: this.#buffer, store: this.#store }, chunk)
+    this.#buffer = g.bytes
+    this.#store = g.store
+  }
+
   #readNext(): void {
     if (this.#buffer.length === 0) {
       this.#state = 'idle'
@@ -204,6 +220,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     if ('status' in parsed) return this.#refuse(parsed)
     // An empty rest must not keep the chunk it came from alive on an idle connection.
     this.#buffer = parsed.size === this.#buffer.length ? EMPTY : this.#buffer.subarray(parsed.size)
+    this.#store = undefined
     this.#start(parsed)
   }
 
@@ -286,7 +303,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     }
     if (used < chunk.length) {
       const rest = chunk.subarray(used)
-      this.#buffer = this.#buffer.length === 0 ? rest : Buffer.concat([this.#buffer, rest])
+      this.#gather(rest)
     }
     if (!tracker.done) return
     this.#tracker = undefined
