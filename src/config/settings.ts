@@ -287,7 +287,7 @@ function timeouts(): Setting[] {
     [
       'body_timeout',
       '60s',
-      'longest pause in an HTTP/1.1 request body (a stalled upload gets 408)',
+      'longest pause in a request body, HTTP/1.1 or HTTP/2 (a stalled upload gets 408)',
       'server.limits.bodyTimeoutMs',
     ],
     [

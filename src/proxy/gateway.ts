@@ -276,7 +276,7 @@ class ProxyGateway implements Gateway {
           path: x.path,
           rawHeaders: x.rawHeaders,
           rawHost: x.rawHost,
-          body: bodyFor(x, options.maxBodyBytes),
+          body: bodyFor(x, options.maxBodyBytes, this.#limits.bodyTimeoutMs),
           peer: x.peer,
           trusted: this.#trusted(x.peer),
           version: x.version,
@@ -330,8 +330,10 @@ function hostField(raw: readonly string[]): string {
  * What undici gets as the request body: the client's own stream when it can be given away (HTTP/1.1
  * with a known length, which the parser enforces), else a readable of our own (see limited-body.ts).
  */
-function bodyFor(x: Incoming, maxBytes: number): Readable | null {
+function bodyFor(x: Incoming, maxBytes: number, stallMs: number): Readable | null {
   if (x.body === null) return null
   if (x.version === '1.1' && x.contentLength !== undefined) return x.body
-  return limitedBody(x.body, x.contentLength === undefined ? maxBytes : Infinity)
+  const limit = x.contentLength === undefined ? maxBytes : Infinity
+  // HTTP/1.1's body timeout is the connection's (http1-connection.ts); HTTP/2's is kept here.
+  return limitedBody(x.body, limit, x.version === '2' ? stallMs : undefined)
 }

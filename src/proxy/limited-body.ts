@@ -10,7 +10,18 @@ export class BodyTooLarge extends Error {
   readonly code = 'GATEHOUSE_BODY_TOO_LARGE'
 }
 
-export function limitedBody(source: Readable, maxBytes: number): Readable {
+/** The client paused its upload past `server.body_timeout` (HTTP/2; HTTP/1.1's is the connection's). */
+export class BodyStalled extends Error {
+  readonly code = 'GATEHOUSE_BODY_STALLED'
+}
+
+/**
+ * `source` as undici's body, failing with {@link BodyTooLarge} past `maxBytes` and, when `stallMs`
+ * is given, with {@link BodyStalled} when the client sends nothing for that long. A pause while the
+ * source is held for a full reader does not count (the upstream taking the upload slowly: HTTP/2
+ * flow control then holds the client back, through no fault of its own).
+ */
+export function limitedBody(source: Readable, maxBytes: number, stallMs?: number): Readable {
   let seen = 0
   const out = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -23,5 +34,26 @@ export function limitedBody(source: Readable, maxBytes: number): Readable {
   // pipe() does not forward errors: a client that aborts mid-upload must fail the upstream request.
   source.once('error', (err) => out.destroy(err))
   source.once('aborted', () => out.destroy(new Error('the client aborted the upload')))
+  if (stallMs !== undefined && stallMs > 0 && Number.isFinite(stallMs))
+    watchStall(source, out, stallMs)
   return out
+}
+
+function watchStall(source: Readable, out: Readable, ms: number): void {
+  const expired = (): void => {
+    // Held back by a full reader (pipe() pauses the source; it resumes by setting flowing, without
+    // a 'resume' event, so the state is read here rather than followed).
+    if (source.readableFlowing === false) return void timer.refresh()
+    stop()
+    out.destroy(new BodyStalled(`request body stalled: no byte for ${ms} ms`))
+  }
+  const timer = setTimeout(expired, ms).unref()
+  const read = (): void => void timer.refresh()
+  const stop = (): void => {
+    clearTimeout(timer)
+    source.off('data', read)
+  }
+  source.on('data', read)
+  source.once('end', stop).once('close', stop)
+  out.once('close', stop)
 }

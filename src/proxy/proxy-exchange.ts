@@ -12,7 +12,7 @@ import {
   forwardResponseHeaders,
   type CompiledHeaderOps,
 } from './forward-headers.js'
-import { BodyTooLarge } from './limited-body.js'
+import { BodyStalled, BodyTooLarge } from './limited-body.js'
 import { sendText, type Reply } from './reply.js'
 import type { ProxyRoute } from './types.js'
 import { failureOf, UpstreamAttempts } from './upstream-attempts.js'
@@ -179,6 +179,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.#fail(413, `request body larger than ${this.#route.options.maxBodyBytes} bytes`)
       return
     }
+    // RFC 9110 §15.5.9: the client did not send the rest of its request in time.
+    if (err instanceof BodyStalled) return this.#fail(408, err.message)
     const retry = this.#attempts.failed(upstream, failureOf(err), err)
     if (retry && !this.#reply.headersSent) {
       this.#done = false
@@ -192,7 +194,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   #fail(status: number, message: string): void {
     this.#done = true
     // After the head went out, the only honest signal is to cut the response short.
-    if (status === 413) this.#reply.lingerBody()
+    if (status === 413 || status === 408) this.#reply.lingerBody()
     sendText(this.#reply, status, `${message}\n`)
   }
 

@@ -30,7 +30,7 @@ export interface Reply {
   /**
    * Answering before the request body was read (413): HTTP/1.1 reads and discards the rest so the
    * client sees the answer rather than a reset (closing with unread data sends RST), for at most
-   * {@link LINGER_MS}, then closes. HTTP/2 needs nothing: the stream ends on its own.
+   * {@link LINGER_MS}, then closes. HTTP/2 closes the stream with NO_ERROR once the answer is out.
    */
   lingerBody(): void
 }
@@ -89,7 +89,17 @@ export class Http2Reply implements Reply {
     this.#stream.once('close', fn)
   }
 
-  lingerBody(): void {}
+  lingerBody(): void {
+    // RFC 9113 §8.1: after a complete response the server may ask the client to stop sending with
+    // RST_STREAM NO_ERROR. Node does so itself when nothing of the body was read; after part of it
+    // was (a 413 mid-upload, a 408 for a stalled one) the stream would stay open on the client.
+    const stream = this.#stream
+    stream.once('finish', () =>
+      setImmediate(() => {
+        if (!stream.closed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR)
+      }),
+    )
+  }
 
   destroy(): void {
     this.#stream.close(constants.NGHTTP2_INTERNAL_ERROR)

@@ -6,7 +6,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { ClientHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
+import { h2Session } from '../helpers/h2-websocket.js'
 import {
   proxyRoute,
   rawTls,
@@ -28,12 +30,19 @@ describe('proxy: a stalled request body', () => {
       const seen: (typeof requests)[number] = { url: req.url ?? '', received: 0 }
       requests.push(seen)
       req.on('data', (d: Buffer) => (seen.received += d.length))
-      req.on('end', () => res.end('ok'))
+      req.on('end', () => res.end(`ok ${seen.received}`))
+      // An upstream slow to take the upload: the proxy's reader fills, the client is held back.
+      if (req.url === '/slow-reader') {
+        req.pause()
+        setTimeout(() => req.resume(), 4 * BODY_TIMEOUT_MS)
+      }
       req.on('close', () => (seen.complete = req.complete))
     })
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
-    proxy = await startProxy([site(['app.test'], [proxyRoute([url])])], {
+    // Room for the 32 MiB upload below (the default limit is 10 MiB).
+    const route = proxyRoute([url], { maxBodyBytes: 64 * 1024 * 1024 })
+    proxy = await startProxy([site(['app.test'], [route])], {
       limits: { bodyTimeoutMs: BODY_TIMEOUT_MS },
     })
   })
@@ -63,5 +72,65 @@ describe('proxy: a stalled request body', () => {
       await new Promise((r) => setTimeout(r, 10))
     assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
     assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+  })
+
+  /** An HTTP/2 request to the proxy: its status, body, and how the stream ended. */
+  async function h2Post(
+    path: string,
+    send: (stream: ClientHttp2Stream) => Promise<void>,
+  ): Promise<{ status: number; body: string; rstCode: number }> {
+    const { session } = await h2Session(proxy.port, 'app.test', proxy.rootPem)
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': path })
+      let status = 0
+      let body = ''
+      stream.on('response', (h) => (status = Number(h[':status'])))
+      stream.on('data', (d: Buffer) => (body += d.toString()))
+      stream.on('error', () => {})
+      const closed = new Promise<void>((r) => stream.once('close', r))
+      await send(stream)
+      await closed
+      return { status, body, rstCode: stream.rstCode ?? 0 }
+    } finally {
+      session.destroy()
+    }
+  }
+
+  test('HTTP/2: 408, the stream closed without error, and the upstream request aborted', async () => {
+    const started = Date.now()
+    const answer = await h2Post('/h2-stalled', async (stream) => {
+      stream.write('0123456789')
+      // Nothing more, never the end of the stream: the proxy must bound the wait.
+    })
+    assert.equal(answer.status, 408)
+    assert.match(answer.body, /request body stalled: no byte for 300 ms/)
+    // RFC 9113 §8.1: a complete answer, then RST_STREAM NO_ERROR asks the client to stop sending.
+    assert.equal(answer.rstCode, 0)
+    assert.ok(Date.now() - started >= BODY_TIMEOUT_MS - 20, 'not before the bound')
+    const deadline = Date.now() + 3_000
+    const seen = (): (typeof requests)[number] | undefined =>
+      requests.find((r) => r.url === '/h2-stalled')
+    while (seen()?.complete === undefined && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10))
+    assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
+    assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+  })
+
+  test('HTTP/2: pauses shorter than the bound, and a full reader upstream, are not a stall', async () => {
+    const trickled = await h2Post('/h2-trickle', async (stream) => {
+      for (let i = 0; i < 6; i++) {
+        stream.write('0123456789')
+        await new Promise((r) => setTimeout(r, BODY_TIMEOUT_MS / 2))
+      }
+      stream.end()
+    })
+    assert.deepEqual([trickled.status, trickled.body], [200, 'ok 60'])
+    // 32 MiB into an upstream that reads nothing for 4× the bound: the client is held back by
+    // flow control the whole time, through no fault of its own.
+    const size = 32 * 1024 * 1024
+    const held = await h2Post('/slow-reader', async (stream) => {
+      stream.end(Buffer.alloc(size, 0x61))
+    })
+    assert.deepEqual([held.status, held.body, held.rstCode], [200, `ok ${size}`, 0])
   })
 })
