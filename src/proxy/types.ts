@@ -165,6 +165,11 @@ export interface Gateway {
    * that closes after it (RFC 9110 §7.8 lets a server ignore an upgrade).
    */
   upgradeHttp1(req: Http1Request, rest: Buffer): boolean
+  /**
+   * An HTTP/1.1 request the server refused before handing it over (an unreadable, too large or too
+   * slow head): `status` and the answer's body length, from `peer`, for the access log.
+   */
+  refusedHttp1?(status: number, bodyBytes: number, peer: string): void
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
   /** Whether any site answers this host (for the HTTP→HTTPS redirect and certificate names). */
   serves(host: string): boolean

@@ -43,10 +43,15 @@ export interface Http1Handlers {
    * closes after it (RFC 9110 §7.8 lets a server ignore an upgrade).
    */
   upgrade(req: Http1Request, rest: Buffer): boolean
+  /**
+   * A request refused before it reached {@link request}: its head unreadable, too large or too slow
+   * (400, 431, 408), or its chunked body malformed in the head's packet. `bodyBytes` is the length of
+   * the answer's body. For the access log; the connection closes after the answer.
+   */
+  refused?(status: number, bodyBytes: number): void
 }
 
 type State = 'idle' | 'head' | 'body' | 'waiting' | 'discard' | 'closed' | 'upgraded'
-/** What the connection's one timer bounds. */
 /** What the one timer bounds; `none` while a request is served (a timer left running is unheeded). */
 type Wait = 'idle' | 'head' | 'body' | 'linger' | 'closing' | 'none'
 
@@ -330,8 +335,12 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     }
     reply?.ended()
     const text = STATUS_CODES[refusal.status] ?? 'Error'
-    this.#socket.write(minimalResponse(refusal.status, text, refusal.message))
+    const answer = minimalResponse(refusal.status, text, refusal.message)
+    this.#socket.write(answer)
     this.#endAfterWrite()
+    // A request the handler saw is logged by it (its reply closed above).
+    if (reply === undefined)
+      this.#handlers.refused?.(refusal.status, answer.length - answer.indexOf('\r\n\r\n') - 4)
   }
 
   #endAfterWrite(): void {

@@ -31,6 +31,8 @@ test('refusals and requests without a route are logged, except for a site with i
     `GET /twice HTTP/1.1\r\nHost: ${host}\r\nHost: ${host}\r\n\r\n`
 
   assert.equal(await send('app.test', twoHosts('app.test')), 400)
+  // Refused by the HTTP/1.1 parser itself (whitespace before a colon): nothing of it is known.
+  assert.equal(await send('app.test', 'GET /ws HTTP/1.1\r\nHost : app.test\r\n\r\n'), 400)
   assert.equal(await send('other.test', twoHosts('other.test')), 400)
   assert.equal(await send('x.wild.test', 'GET /nothing HTTP/1.1\r\nHost: x.wild.test\r\n\r\n'), 404)
   const long = `/${'a'.repeat(9_000)}`
@@ -49,11 +51,12 @@ test('refusals and requests without a route are logged, except for a site with i
   ])
   assert.equal(h2.stdout, '421')
 
-  for (let i = 0; i < 50 && proxy.log.length < 4; i++) await sleep(20)
+  for (let i = 0; i < 50 && proxy.log.length < 5; i++) await sleep(20)
   await sleep(50)
   const seen = proxy.log.map((e) => [e.status, e.method, e.host, e.path, e.proto, e.remote])
   assert.deepEqual(seen, [
     [400, 'GET', 'app.test', '/twice', '1.1', '127.0.0.1'],
+    [400, '', '', '', '1.1', '127.0.0.1'],
     [404, 'GET', 'x.wild.test', '/nothing', '1.1', '127.0.0.1'],
     [414, 'GET', 'app.test', long.slice(0, 2048), '1.1', '127.0.0.1'],
     [421, 'GET', 'x.wild.test', '/h2', '2', '127.0.0.1'],
