@@ -122,3 +122,17 @@ test('accessLogEntry leaves upstream out when there is none', () => {
   assert.equal(entry.duration_ms, 1.235)
   assert.equal(entry.time, '1970-01-01T00:00:00.000Z')
 })
+
+test('lines of every size and script are written whole and in order', async (t) => {
+  const file = join(scratch(t), 'access.log')
+  const w = new AccessLogWriter(file, { flushMs: 60_000 })
+  const entries: Record<string, unknown>[] = []
+  // Multi-byte text near the end of each 64 KiB buffer, and lines longer than a buffer.
+  for (let i = 0; i < 400; i++) {
+    const text = i % 50 === 7 ? 'é€😀'.repeat(30_000) : `caf\u00e9 ${'€'.repeat(i)} \ud83d\ude00`
+    entries.push({ i, text })
+    w.write(entries[entries.length - 1] as Record<string, unknown>)
+  }
+  await w.close()
+  assert.deepEqual(lines(file), entries)
+})
