@@ -17,6 +17,7 @@ import { createGateway } from '../../src/proxy/gateway.js'
 import { proxyRouteTo } from '../../src/proxy/proxy-route-defaults.js'
 import type { GatewayOptions, ProxyRoute, RouteOptions } from '../../src/proxy/types.js'
 import { createServer } from '../../src/server/create-server.js'
+import { DEFAULT_GATEWAY_LIMITS } from '../../src/server/gateway-listeners.js'
 
 /** A route with the documented defaults; with `rewrite`, a header set on the way up and one removed down. */
 function proxyRoute(path: string, url: string, rewrite: boolean): ProxyRoute {
@@ -41,15 +42,7 @@ function gatewayOptions(
   const routes: RouteOptions[] = [proxyRoute('/ws', ws, on), proxyRoute('/', origin, on)]
   return {
     sites: [{ hosts: ['localhost'], routes, accessLog: on }],
-    limits: {
-      maxHeaderBytes: 16 * 1024,
-      maxHeaderCount: 100,
-      maxUrlBytes: 8 * 1024,
-      handshakeTimeoutMs: 10_000,
-      headerTimeoutMs: 10_000,
-      bodyTimeoutMs: 60_000,
-      idleTimeoutMs: 60_000,
-    },
+    limits: DEFAULT_GATEWAY_LIMITS,
     trustedProxies: [],
     via: 'gatehouse',
     ...(log ? { accessLog: (entry) => log.write(entry) } : {}),

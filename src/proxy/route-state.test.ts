@@ -2,17 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createGateway } from './gateway.js'
 import { proxyRouteTo } from './proxy-route-defaults.js'
+import { DEFAULT_GATEWAY_LIMITS } from '../server/gateway-listeners.js'
 import type { GatewayOptions, HeaderOps, RouteOptions, SiteOptions } from './types.js'
 
-const LIMITS: GatewayOptions['limits'] = {
-  maxHeaderBytes: 16 * 1024,
-  maxHeaderCount: 100,
-  maxUrlBytes: 8 * 1024,
-  handshakeTimeoutMs: 10_000,
-  headerTimeoutMs: 10_000,
-  bodyTimeoutMs: 60_000,
-  idleTimeoutMs: 60_000,
-}
+const LIMITS: GatewayOptions['limits'] = DEFAULT_GATEWAY_LIMITS
 
 function sites(route: RouteOptions): SiteOptions[] {
   return [{ hosts: ['app.test', 'www.app.test'], routes: [route], accessLog: false }]
