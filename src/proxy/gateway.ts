@@ -182,15 +182,8 @@ class ProxyGateway implements Gateway {
     // Nothing of the request could be read: it belongs to no site, and is logged as such.
     const log = this.#log
     if (!log) return
-    const fields = {
-      remote: peerOf(peer),
-      method: '',
-      host: '',
-      path: '',
-      status,
-      bytes: bodyBytes,
-    }
-    log(accessLogEntry({ ...fields, durationMs: 0, upstream: undefined, proto: '1.1' }, Date.now()))
+    const entry = { remote: peerOf(peer), method: '', host: '', path: '', status, bytes: bodyBytes }
+    log(accessLogEntry({ ...entry, durationMs: 0, upstream: undefined, proto: '1.1' }, Date.now()))
   }
 
   upgradeHttp1(req: Http1Request, rest: Buffer): boolean {
