@@ -333,14 +333,19 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       reply.destroy()
       return
     }
-    reply?.ended()
     const text = STATUS_CODES[refusal.status] ?? 'Error'
     const answer = minimalResponse(refusal.status, text, refusal.message)
+    const bodyBytes = answer.length - answer.indexOf('\r\n\r\n') - 4
+    if (reply) {
+      // A request the handler saw is logged by it as its reply closes: with what was sent, not
+      // the status 0 of a client that went away.
+      reply.status = refusal.status
+      reply.bytes = bodyBytes
+      reply.ended()
+    }
     this.#socket.write(answer)
     this.#endAfterWrite()
-    // A request the handler saw is logged by it (its reply closed above).
-    if (reply === undefined)
-      this.#handlers.refused?.(refusal.status, answer.length - answer.indexOf('\r\n\r\n') - 4)
+    if (reply === undefined) this.#handlers.refused?.(refusal.status, bodyBytes)
   }
 
   #endAfterWrite(): void {

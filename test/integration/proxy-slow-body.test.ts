@@ -72,6 +72,10 @@ describe('proxy: a stalled request body', () => {
       await new Promise((r) => setTimeout(r, 10))
     assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
     assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+    // The access log says what the client was sent, not 0 (which means it went away first).
+    const line = proxy.log.find((e) => e.path === '/stalled')
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4)
+    assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(body)])
   })
 
   /** An HTTP/2 request to the proxy: its status, body, and how the stream ended. */
@@ -114,6 +118,8 @@ describe('proxy: a stalled request body', () => {
       await new Promise((r) => setTimeout(r, 10))
     assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
     assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+    const line = proxy.log.find((e) => e.path === '/h2-stalled')
+    assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(answer.body)])
   })
 
   test('HTTP/2: pauses shorter than the bound, and a full reader upstream, are not a stall', async () => {
