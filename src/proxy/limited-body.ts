@@ -4,7 +4,7 @@
  * response or the connection with it. This readable of our own also enforces a body limit when the
  * length is not known up front (chunked): it fails before the first byte over the limit is passed on.
  */
-import { Transform, type Readable } from 'node:stream'
+import { Transform, type Duplex, type Readable } from 'node:stream'
 
 export class BodyTooLarge extends Error {
   readonly code = 'GATEHOUSE_BODY_TOO_LARGE'
@@ -39,7 +39,7 @@ export function limitedBody(source: Readable, maxBytes: number, stallMs?: number
   return out
 }
 
-function watchStall(source: Readable, out: Readable, ms: number): void {
+function watchStall(source: Readable, out: Duplex, ms: number): void {
   const expired = (): void => {
     // Held back by a full reader (pipe() pauses the source; it resumes by setting flowing, without
     // a 'resume' event, so the state is read here rather than followed).
@@ -52,8 +52,12 @@ function watchStall(source: Readable, out: Readable, ms: number): void {
   const stop = (): void => {
     clearTimeout(timer)
     source.off('data', read)
+    out.off('drain', read)
   }
   source.on('data', read)
+  // pipe() resumes the source on `out`'s 'drain': the client, held back by flow control till then,
+  // has the whole bound from there (its next DATA frame is a WINDOW_UPDATE round trip away).
+  out.on('drain', read)
   source.once('end', stop).once('close', stop)
   out.once('close', stop)
 }
