@@ -31,6 +31,9 @@ export function limitedBody(source: Readable, maxBytes: number, stallMs?: number
     },
   })
   source.pipe(out)
+  // undici listens for its errors once it takes the body; an answer given without an attempt (no
+  // healthy upstream) never hands it over, and an 'error' nobody listens to would end the process.
+  out.on('error', noop)
   // pipe() does not forward errors: a client that aborts mid-upload must fail the upstream request.
   source.once('error', (err) => out.destroy(err))
   source.once('aborted', () => out.destroy(new Error('the client aborted the upload')))
@@ -61,3 +64,5 @@ function watchStall(source: Readable, out: Duplex, ms: number): void {
   source.once('end', stop).once('close', stop)
   out.once('close', stop)
 }
+
+function noop(): void {}

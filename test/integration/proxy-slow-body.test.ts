@@ -10,6 +10,7 @@ import type { ClientHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { h2Session } from '../helpers/h2-websocket.js'
 import {
+  deadPort,
   proxyRoute,
   rawTls,
   site,
@@ -42,7 +43,13 @@ describe('proxy: a stalled request body', () => {
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
     // Room for the 32 MiB upload below (the default limit is 10 MiB).
     const route = proxyRoute([url], { maxBodyBytes: 64 * 1024 * 1024 })
-    proxy = await startProxy([site(['app.test'], [route])], {
+    // One upstream, ejected at its first failure: the request after it is answered 502 at once.
+    const dead = proxyRoute([`http://127.0.0.1:${await deadPort()}`], {
+      path: '/dead',
+      retries: 0,
+      passiveHealth: { maxFails: 1, failWindowMs: 60_000, ejectMs: 60_000 },
+    })
+    proxy = await startProxy([site(['app.test'], [dead, route])], {
       limits: { bodyTimeoutMs: BODY_TIMEOUT_MS },
     })
   })
@@ -120,6 +127,20 @@ describe('proxy: a stalled request body', () => {
     assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
     const line = proxy.log.find((e) => e.path === '/h2-stalled')
     assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(answer.body)])
+  })
+
+  test('HTTP/2: a body never handed upstream (no healthy upstream) stalls harmlessly', async () => {
+    const first = await h2Post('/dead/a', async (stream) => void stream.end('x'))
+    assert.equal(first.status, 502)
+    // Answered 502 without an attempt; the client leaves its upload open past the bound. The
+    // stall of a body nobody took must not be an 'error' nobody listens to (the process would end).
+    const second = await h2Post('/dead/b', async (stream) => {
+      stream.write('0123456789')
+      await new Promise((r) => setTimeout(r, 3 * BODY_TIMEOUT_MS))
+      stream.close()
+    })
+    assert.equal(second.status, 502)
+    assert.match(second.body, /no healthy upstream/)
   })
 
   test('HTTP/2: pauses shorter than the bound, and a full reader upstream, are not a stall', async () => {
