@@ -251,15 +251,16 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       head.close = true
     }
     const reply = new SocketReply(this.#socket, this, head.method, head.version, head.close)
-    this.#reply = reply
     this.#state = body ? 'body' : 'waiting'
     if (body && this.#buffer.length > 0) {
       const taken = this.#buffer
       this.#buffer = EMPTY
+      // Fed before the reply is the connection's: a refusal here (a malformed chunked body, 400) is
+      // of a request no handler will see, reported to `refused` for the access log.
       this.#feedBody(taken)
-      // Refused (malformed chunked body) and answered 400: the request goes no further.
-      if (this.#reply !== reply) return
+      if ((this.#state as State) === 'closed') return
     }
+    this.#reply = reply
     this.#armBody()
     this.#handlers.request(req, reply)
   }
