@@ -143,6 +143,38 @@ describe('proxy: a stalled request body', () => {
     assert.match(second.body, /no healthy upstream/)
   })
 
+  test('HTTP/2: a stream held back by the upstream does not stall another one of its session', async () => {
+    const { session } = await h2Session(proxy.port, 'app.test', proxy.rootPem)
+    try {
+      const post = (path: string, send: (s: ClientHttp2Stream) => Promise<void>) =>
+        new Promise<{ status: number; body: string }>((resolve) => {
+          const stream = session.request({ ':method': 'POST', ':path': path })
+          let status = 0
+          let body = ''
+          stream.on('response', (h) => (status = Number(h[':status'])))
+          stream.on('data', (d: Buffer) => (body += d.toString()))
+          stream.on('error', () => {})
+          stream.once('close', () => resolve({ status, body }))
+          void send(stream)
+        })
+      const size = 8 * 1024 * 1024
+      const held = post('/slow-reader', async (s) => void s.end(Buffer.alloc(size, 0x61)))
+      await new Promise((r) => setTimeout(r, 50))
+      const trickled = post('/h2-trickle-2', async (stream) => {
+        for (let i = 0; i < 6; i++) {
+          stream.write('0123456789')
+          await new Promise((r) => setTimeout(r, BODY_TIMEOUT_MS / 2))
+        }
+        stream.end()
+      })
+      const [a, b] = await Promise.all([held, trickled])
+      assert.deepEqual([b.status, b.body], [200, 'ok 60'])
+      assert.deepEqual([a.status, a.body], [200, `ok ${size}`])
+    } finally {
+      session.destroy()
+    }
+  })
+
   test('HTTP/2: pauses shorter than the bound, and a full reader upstream, are not a stall', async () => {
     const trickled = await h2Post('/h2-trickle', async (stream) => {
       for (let i = 0; i < 6; i++) {
