@@ -78,3 +78,22 @@ test('any other object is written by JSON.stringify, with the fields', () => {
   assert.equal(accessLogFormatter({ worker: 1 })({}), '{"worker":1}\n')
   assert.equal(accessLogFormatter({ a: 2 })({ a: 1 }), '{"a":2}\n')
 })
+
+test('fields the fast line cannot simply append are written as JSON.stringify writes them', () => {
+  const entry = accessLogEntry(base, 0)
+  const cases: Record<string, unknown>[] = [
+    // Array indices come first in any object's keys, so JSON.stringify writes them first.
+    { 1: 'x' },
+    { worker: 2, 0: 'zero' },
+    { 4294967294: 'last index' },
+    { 4294967295: 'not an index', '01': 'nor this', '-1': 'nor this' },
+    // A toJSON rewrites `fields` alone, or the whole merged object once spread into it.
+    { toJSON: () => ({ worker: 3 }) },
+    { worker: 4, toJSON: () => ({}) },
+    { a: undefined, 7: undefined },
+  ]
+  for (const fields of cases) {
+    const line = accessLogFormatter(fields)(entry)
+    assert.equal(line, `${JSON.stringify({ ...entry, ...fields })}\n`, Object.keys(fields).join())
+  }
+})

@@ -98,15 +98,30 @@ const ENTRY_KEYS = [
 export function accessLogFormatter(
   fields?: Record<string, unknown>,
 ): (entry: Record<string, unknown>) => string {
-  const members = fields === undefined ? '' : JSON.stringify(fields).slice(1, -1)
-  if (fields === undefined || members === '')
+  if (fields === undefined)
     return (entry) =>
       entry instanceof AccessLogEntry ? entryLine(entry, '') : `${JSON.stringify(entry)}\n`
-  const extra = ENTRY_KEYS.some((key) => key in fields) ? undefined : `,${members}`
+  const members = appendable(fields) ? JSON.stringify(fields).slice(1, -1) : undefined
+  // Nothing to add (every value undefined, which JSON drops): the bare line.
+  const extra = members === undefined || members === '' ? members : `,${members}`
   return (entry) =>
     entry instanceof AccessLogEntry && extra !== undefined
       ? entryLine(entry, extra)
       : `${JSON.stringify({ ...entry, ...fields })}\n`
+}
+
+/** An array index (ECMA-262 §6.1.7), which an object's own keys list first, whatever their order. */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/
+
+/**
+ * Whether `fields`, written by JSON.stringify, can be pasted after an entry's own members to give
+ * the text of JSON.stringify({ ...entry, ...fields }): not when a field repeats an entry's name (it
+ * replaces the entry's value in place), is an array index (JSON.stringify writes those first), or
+ * when `fields` has a toJSON (it rewrites `fields` alone, or the merged object once spread).
+ */
+function appendable(fields: Record<string, unknown>): boolean {
+  if ('toJSON' in fields || ENTRY_KEYS.some((key) => key in fields)) return false
+  return !Object.keys(fields).some((key) => ARRAY_INDEX.test(key) && Number(key) < 2 ** 32 - 1)
 }
 
 function entryLine(e: AccessLogEntry, extra: string): string {

@@ -4,7 +4,7 @@
  * response or the connection with it. This readable of our own also enforces a body limit when the
  * length is not known up front (chunked): it fails before the first byte over the limit is passed on.
  */
-import { Transform, type Readable } from 'node:stream'
+import { Transform, type Duplex, type Readable } from 'node:stream'
 
 export class BodyTooLarge extends Error {
   readonly code = 'GATEHOUSE_BODY_TOO_LARGE'
@@ -31,6 +31,9 @@ export function limitedBody(source: Readable, maxBytes: number, stallMs?: number
     },
   })
   source.pipe(out)
+  // undici listens for its errors once it takes the body; an answer given without an attempt (no
+  // healthy upstream) never hands it over, and an 'error' nobody listens to would end the process.
+  out.on('error', noop)
   // pipe() does not forward errors: a client that aborts mid-upload must fail the upstream request.
   source.once('error', (err) => out.destroy(err))
   source.once('aborted', () => out.destroy(new Error('the client aborted the upload')))
@@ -39,7 +42,7 @@ export function limitedBody(source: Readable, maxBytes: number, stallMs?: number
   return out
 }
 
-function watchStall(source: Readable, out: Readable, ms: number): void {
+function watchStall(source: Readable, out: Duplex, ms: number): void {
   const expired = (): void => {
     // Held back by a full reader (pipe() pauses the source; it resumes by setting flowing, without
     // a 'resume' event, so the state is read here rather than followed).
@@ -52,8 +55,14 @@ function watchStall(source: Readable, out: Readable, ms: number): void {
   const stop = (): void => {
     clearTimeout(timer)
     source.off('data', read)
+    out.off('drain', read)
   }
   source.on('data', read)
+  // pipe() resumes the source on `out`'s 'drain': the client, held back by flow control till then,
+  // has the whole bound from there (its next DATA frame is a WINDOW_UPDATE round trip away).
+  out.on('drain', read)
   source.once('end', stop).once('close', stop)
   out.once('close', stop)
 }
+
+function noop(): void {}

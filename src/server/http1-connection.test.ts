@@ -349,6 +349,37 @@ test('a body refused as malformed in the packet of its head never reaches the ha
   assert.equal(calls, 0, 'a refused request is not handed on (the proxy would send it upstream)')
 })
 
+test('a request refused before any handler saw it is reported to refused(), once', async (t) => {
+  const refused: [number, number][] = []
+  let calls = 0
+  const server: Server = createServer((socket) => {
+    const handlers: Http1Handlers = {
+      request: () => calls++,
+      upgrade: () => false,
+      refused: (status, bodyBytes) => refused.push([status, bodyBytes]),
+    }
+    new Http1Connection(socket, handlers, LIMITS)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => server.close())
+  const port = (server.address() as AddressInfo).port
+  const body = (out: string): number => Buffer.byteLength(out.slice(out.indexOf('\r\n\r\n') + 4))
+  // A chunked body malformed in the packet of its head, then a head that is not HTTP.
+  const malformed = await exchange(
+    port,
+    'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0\r\n\r\n',
+  )
+  assert.match(malformed, /^HTTP\/1\.1 400 /)
+  const garbage = await exchange(port, 'NOT HTTP\r\n\r\n')
+  assert.match(garbage, /^HTTP\/1\.1 400 /)
+  assert.equal(calls, 0)
+  assert.deepEqual(refused, [
+    [400, body(malformed)],
+    [400, body(garbage)],
+  ])
+})
+
 test('a stalled request body: 408 and closed after bodyTimeoutMs without a read; its body fails', async (t) => {
   let bodyError: Error | undefined
   const { port } = await serve(t, (req) => {

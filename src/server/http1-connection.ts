@@ -251,15 +251,16 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       head.close = true
     }
     const reply = new SocketReply(this.#socket, this, head.method, head.version, head.close)
-    this.#reply = reply
     this.#state = body ? 'body' : 'waiting'
     if (body && this.#buffer.length > 0) {
       const taken = this.#buffer
       this.#buffer = EMPTY
+      // Fed before the reply is the connection's: a refusal here (a malformed chunked body, 400) is
+      // of a request no handler will see, reported to `refused` for the access log.
       this.#feedBody(taken)
-      // Refused (malformed chunked body) and answered 400: the request goes no further.
-      if (this.#reply !== reply) return
+      if ((this.#state as State) === 'closed') return
     }
+    this.#reply = reply
     this.#armBody()
     this.#handlers.request(req, reply)
   }
@@ -333,14 +334,19 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       reply.destroy()
       return
     }
-    reply?.ended()
     const text = STATUS_CODES[refusal.status] ?? 'Error'
     const answer = minimalResponse(refusal.status, text, refusal.message)
+    const bodyBytes = answer.length - answer.indexOf('\r\n\r\n') - 4
+    if (reply) {
+      // A request the handler saw is logged by it as its reply closes: with what was sent, not
+      // the status 0 of a client that went away.
+      reply.status = refusal.status
+      reply.bytes = bodyBytes
+      reply.ended()
+    }
     this.#socket.write(answer)
     this.#endAfterWrite()
-    // A request the handler saw is logged by it (its reply closed above).
-    if (reply === undefined)
-      this.#handlers.refused?.(refusal.status, answer.length - answer.indexOf('\r\n\r\n') - 4)
+    if (reply === undefined) this.#handlers.refused?.(refusal.status, bodyBytes)
   }
 
   #endAfterWrite(): void {

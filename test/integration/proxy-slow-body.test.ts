@@ -10,6 +10,7 @@ import type { ClientHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { h2Session } from '../helpers/h2-websocket.js'
 import {
+  deadPort,
   proxyRoute,
   rawTls,
   site,
@@ -42,7 +43,13 @@ describe('proxy: a stalled request body', () => {
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
     // Room for the 32 MiB upload below (the default limit is 10 MiB).
     const route = proxyRoute([url], { maxBodyBytes: 64 * 1024 * 1024 })
-    proxy = await startProxy([site(['app.test'], [route])], {
+    // One upstream, ejected at its first failure: the request after it is answered 502 at once.
+    const dead = proxyRoute([`http://127.0.0.1:${await deadPort()}`], {
+      path: '/dead',
+      retries: 0,
+      passiveHealth: { maxFails: 1, failWindowMs: 60_000, ejectMs: 60_000 },
+    })
+    proxy = await startProxy([site(['app.test'], [dead, route])], {
       limits: { bodyTimeoutMs: BODY_TIMEOUT_MS },
     })
   })
@@ -72,6 +79,10 @@ describe('proxy: a stalled request body', () => {
       await new Promise((r) => setTimeout(r, 10))
     assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
     assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+    // The access log says what the client was sent, not 0 (which means it went away first).
+    const line = proxy.log.find((e) => e.path === '/stalled')
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4)
+    assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(body)])
   })
 
   /** An HTTP/2 request to the proxy: its status, body, and how the stream ended. */
@@ -114,6 +125,54 @@ describe('proxy: a stalled request body', () => {
       await new Promise((r) => setTimeout(r, 10))
     assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
     assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+    const line = proxy.log.find((e) => e.path === '/h2-stalled')
+    assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(answer.body)])
+  })
+
+  test('HTTP/2: a body never handed upstream (no healthy upstream) stalls harmlessly', async () => {
+    const first = await h2Post('/dead/a', async (stream) => void stream.end('x'))
+    assert.equal(first.status, 502)
+    // Answered 502 without an attempt; the client leaves its upload open past the bound. The
+    // stall of a body nobody took must not be an 'error' nobody listens to (the process would end).
+    const second = await h2Post('/dead/b', async (stream) => {
+      stream.write('0123456789')
+      await new Promise((r) => setTimeout(r, 3 * BODY_TIMEOUT_MS))
+      stream.close()
+    })
+    assert.equal(second.status, 502)
+    assert.match(second.body, /no healthy upstream/)
+  })
+
+  test('HTTP/2: a stream held back by the upstream does not stall another one of its session', async () => {
+    const { session } = await h2Session(proxy.port, 'app.test', proxy.rootPem)
+    try {
+      const post = (path: string, send: (s: ClientHttp2Stream) => Promise<void>) =>
+        new Promise<{ status: number; body: string }>((resolve) => {
+          const stream = session.request({ ':method': 'POST', ':path': path })
+          let status = 0
+          let body = ''
+          stream.on('response', (h) => (status = Number(h[':status'])))
+          stream.on('data', (d: Buffer) => (body += d.toString()))
+          stream.on('error', () => {})
+          stream.once('close', () => resolve({ status, body }))
+          void send(stream)
+        })
+      const size = 8 * 1024 * 1024
+      const held = post('/slow-reader', async (s) => void s.end(Buffer.alloc(size, 0x61)))
+      await new Promise((r) => setTimeout(r, 50))
+      const trickled = post('/h2-trickle-2', async (stream) => {
+        for (let i = 0; i < 6; i++) {
+          stream.write('0123456789')
+          await new Promise((r) => setTimeout(r, BODY_TIMEOUT_MS / 2))
+        }
+        stream.end()
+      })
+      const [a, b] = await Promise.all([held, trickled])
+      assert.deepEqual([b.status, b.body], [200, 'ok 60'])
+      assert.deepEqual([a.status, a.body], [200, `ok ${size}`])
+    } finally {
+      session.destroy()
+    }
   })
 
   test('HTTP/2: pauses shorter than the bound, and a full reader upstream, are not a stall', async () => {
