@@ -196,6 +196,12 @@ test('an idle connection closes after idleTimeoutMs; closeIdle closes it at once
 test('Expect: 100-continue: the interim answer only when the handler asks', async (t) => {
   const { port } = await serve(t, (req, reply) => {
     if (req.head.target === '/no') return text(413, 'too big')(req, reply)
+    if (req.head.target === '/late') {
+      text(413, 'too big')(req, reply)
+      // Asked after the final answer: nothing may follow it.
+      setTimeout(() => req.continue(), 20)
+      return
+    }
     req.continue()
     void readAll(req.body).then((body) => text(200, body)(req, reply))
   })
@@ -213,6 +219,12 @@ test('Expect: 100-continue: the interim answer only when the handler asks', asyn
     'POST /no HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n',
   )
   assert.match(refused, /^HTTP\/1\.1 413 /)
+  const late = await exchange(
+    port,
+    'POST /late HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n',
+  )
+  assert.match(late, /^HTTP\/1\.1 413 /)
+  assert.doesNotMatch(late, /100 Continue/)
 })
 
 test('answered before its body was read: dropped to reach the next request, or closed with lingerBody', async (t) => {

@@ -280,11 +280,12 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     if (!body || !expectsContinue(head.rawHeaders)) return { head, body, socket, continue: noop }
     let sent = false
     const sendContinue = (): void => {
-      if (sent) return
+      // Once the request is over (answered, refused, or its body in), an interim answer would
+      // arrive after the final one (RFC 9110 §15.2): the handler asked too late.
+      if (sent || this.#body !== body) return
       sent = true
       socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
       // A client that waited for this sends its body only now: its pause counts from here.
-      if (this.#body !== body) return
       this.#awaitingContinue = false
       this.#armBody()
     }
