@@ -72,18 +72,22 @@ describe('proxy: a stalled request body', () => {
     assert.match(text, /connection: close\r\n/i)
     assert.equal(closed, true, 'the connection is closed')
     assert.ok(Date.now() - started >= BODY_TIMEOUT_MS - 20, 'not before the bound')
-    const deadline = Date.now() + 3_000
-    const seen = (): (typeof requests)[number] | undefined =>
-      requests.find((r) => r.url === '/stalled')
-    while (seen()?.complete === undefined && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10))
-    assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
-    assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+    await assertCutOffUpstream('/stalled')
     // The access log says what the client was sent, not 0 (which means it went away first).
     const line = proxy.log.find((e) => e.path === '/stalled')
     const body = text.slice(text.indexOf('\r\n\r\n') + 4)
     assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(body)])
   })
+
+  /** The upstream got the 10 bytes the client sent of `url`'s body, then saw its request cut off. */
+  async function assertCutOffUpstream(url: string): Promise<void> {
+    const deadline = Date.now() + 3_000
+    const seen = (): (typeof requests)[number] | undefined => requests.find((r) => r.url === url)
+    while (seen()?.complete === undefined && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10))
+    assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
+    assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+  }
 
   /** An HTTP/2 request to the proxy: its status, body, and how the stream ended. */
   async function h2Post(
@@ -118,13 +122,7 @@ describe('proxy: a stalled request body', () => {
     // RFC 9113 §8.1: a complete answer, then RST_STREAM NO_ERROR asks the client to stop sending.
     assert.equal(answer.rstCode, 0)
     assert.ok(Date.now() - started >= BODY_TIMEOUT_MS - 20, 'not before the bound')
-    const deadline = Date.now() + 3_000
-    const seen = (): (typeof requests)[number] | undefined =>
-      requests.find((r) => r.url === '/h2-stalled')
-    while (seen()?.complete === undefined && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10))
-    assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
-    assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
+    await assertCutOffUpstream('/h2-stalled')
     const line = proxy.log.find((e) => e.path === '/h2-stalled')
     assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(answer.body)])
   })
