@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { ClientHttp2Stream } from 'node:http2'
+import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { h2Session } from '../helpers/h2-websocket.js'
 import {
@@ -93,19 +93,10 @@ describe('proxy: a stalled request body', () => {
   async function h2Post(
     path: string,
     send: (stream: ClientHttp2Stream) => Promise<void>,
-  ): Promise<{ status: number; body: string; rstCode: number }> {
+  ): Promise<H2Answer> {
     const { session } = await h2Session(proxy.port, 'app.test', proxy.rootPem)
     try {
-      const stream = session.request({ ':method': 'POST', ':path': path })
-      let status = 0
-      let body = ''
-      stream.on('response', (h) => (status = Number(h[':status'])))
-      stream.on('data', (d: Buffer) => (body += d.toString()))
-      stream.on('error', () => {})
-      const closed = new Promise<void>((r) => stream.once('close', r))
-      await send(stream)
-      await closed
-      return { status, body, rstCode: stream.rstCode ?? 0 }
+      return await postOn(session, path, send)
     } finally {
       session.destroy()
     }
@@ -145,16 +136,7 @@ describe('proxy: a stalled request body', () => {
     const { session } = await h2Session(proxy.port, 'app.test', proxy.rootPem)
     try {
       const post = (path: string, send: (s: ClientHttp2Stream) => Promise<void>) =>
-        new Promise<{ status: number; body: string }>((resolve) => {
-          const stream = session.request({ ':method': 'POST', ':path': path })
-          let status = 0
-          let body = ''
-          stream.on('response', (h) => (status = Number(h[':status'])))
-          stream.on('data', (d: Buffer) => (body += d.toString()))
-          stream.on('error', () => {})
-          stream.once('close', () => resolve({ status, body }))
-          void send(stream)
-        })
+        postOn(session, path, send)
       const size = 8 * 1024 * 1024
       const held = post('/slow-reader', async (s) => void s.end(Buffer.alloc(size, 0x61)))
       await new Promise((r) => setTimeout(r, 50))
@@ -191,3 +173,27 @@ describe('proxy: a stalled request body', () => {
     assert.deepEqual([held.status, held.body, held.rstCode], [200, `ok ${size}`, 0])
   })
 })
+
+interface H2Answer {
+  status: number
+  body: string
+  rstCode: number
+}
+
+/** A POST on `session`: `send` writes its body; resolves once the stream has closed. */
+async function postOn(
+  session: ClientHttp2Session,
+  path: string,
+  send: (stream: ClientHttp2Stream) => Promise<void>,
+): Promise<H2Answer> {
+  const stream = session.request({ ':method': 'POST', ':path': path })
+  let status = 0
+  let body = ''
+  stream.on('response', (h) => (status = Number(h[':status'])))
+  stream.on('data', (d: Buffer) => (body += d.toString()))
+  stream.on('error', () => {})
+  const closed = new Promise<void>((r) => stream.once('close', r))
+  await send(stream)
+  await closed
+  return { status, body, rstCode: stream.rstCode ?? 0 }
+}

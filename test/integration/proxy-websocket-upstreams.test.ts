@@ -5,12 +5,12 @@
  * counted by passive health, as for an idempotent request).
  */
 import assert from 'node:assert/strict'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { request } from 'node:https'
 import type { ClientHttp2Session } from 'node:http2'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { test, type TestContext } from 'node:test'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocket } from 'ws'
 import { h2Session, openH2WebSocket } from '../helpers/h2-websocket.js'
 import {
   deadPort,
@@ -20,20 +20,13 @@ import {
   type ProxyFixture,
 } from '../helpers/proxy-fixture.js'
 import type { ProxyRoute } from '../../src/proxy/types.js'
+import { startWsServer } from '../helpers/ws-server.js'
 
 /** An upstream answering plain requests with its name and greeting each WebSocket with it. */
 async function namedUpstream(t: TestContext, name: string): Promise<string> {
-  const server = createServer((_req, res) => res.end(name))
-  const wss = new WebSocketServer({ server })
+  const { wss, port } = await startWsServer(t, {}, (_req, res) => res.end(name))
   wss.on('connection', (ws) => ws.send(name))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(async () => {
-    for (const c of wss.clients) c.terminate()
-    wss.close()
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return `http://127.0.0.1:${port}`
 }
 
 /** What a client got: the status, the Set-Cookie fields, and the body or the WebSocket's greeting. */
