@@ -7,7 +7,8 @@
  * either: at a few thousand requests a second most turns carry one or two requests.
  */
 import { close, open, write } from 'node:fs'
-import { accessLogFormatter } from './access-log.js'
+import { AccessLogEntry, accessLogFormatter, appendedMembers } from './access-log.js'
+import { encodeEntryLine, entryLineBound } from './access-log-encoder.js'
 
 /** Pending bytes that trigger a write at once. */
 const FLUSH_BYTES = 64 * 1024
@@ -29,6 +30,8 @@ export class AccessLogWriter {
   #closed = false
   readonly #flushMs: number
   readonly #format: (entry: Record<string, unknown>) => string
+  /** UTF-8 of what `fields` add to each of our entries' lines; undefined: JSON.stringify's lines. */
+  readonly #extra: Buffer | undefined
   #idle: (() => void) | undefined
   /** The first write error; later lines are dropped (a full disk must not stop the proxy). */
   error: Error | undefined
@@ -41,6 +44,8 @@ export class AccessLogWriter {
     this.#path = path
     this.#flushMs = options.flushMs ?? DEFAULT_FLUSH_MS
     this.#format = accessLogFormatter(options.fields)
+    const extra = appendedMembers(options.fields)
+    this.#extra = extra === undefined ? undefined : Buffer.from(extra)
     this.#fd = new Promise((resolve, reject) =>
       open(path, 'a', 0o640, (err, fd) => (err ? reject(err) : resolve(fd))),
     )
@@ -51,7 +56,9 @@ export class AccessLogWriter {
   /** The `GatewayOptions.accessLog` sink. */
   readonly write = (entry: Record<string, unknown>): void => {
     if (this.#closed || this.error) return
-    this.#pending.add(this.#format(entry))
+    if (this.#extra !== undefined && entry instanceof AccessLogEntry)
+      this.#pending.addEntry(entry, this.#extra)
+    else this.#pending.add(this.#format(entry))
     if (this.#pending.bytes >= FLUSH_BYTES) this.#flush()
     else this.#schedule()
   }
@@ -125,15 +132,27 @@ class PendingBytes {
 
   add(text: string): void {
     // Room for the worst case (3 bytes per UTF-16 unit) so that a line is never cut.
-    const room = 3 * text.length
-    if (this.#chunk === undefined || this.#used + room > this.#chunk.length) {
-      if (this.#used > 0) this.#full.push((this.#chunk as Buffer).subarray(0, this.#used))
-      this.#chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room))
-      this.#used = 0
-    }
-    const n = this.#chunk.write(text, this.#used)
+    const chunk = this.#room(3 * text.length)
+    const n = chunk.write(text, this.#used)
     this.#used += n
     this.bytes += n
+  }
+
+  /** One of our entries, encoded without building its line as a string first. */
+  addEntry(entry: AccessLogEntry, extra: Buffer): void {
+    const chunk = this.#room(entryLineBound(entry, extra))
+    const end = encodeEntryLine(chunk, this.#used, entry, extra)
+    this.bytes += end - this.#used
+    this.#used = end
+  }
+
+  /** The current chunk with `room` bytes free after `#used`, a new one when it has not. */
+  #room(room: number): Buffer {
+    const chunk = this.#chunk
+    if (chunk !== undefined && this.#used + room <= chunk.length) return chunk
+    if (chunk !== undefined && this.#used > 0) this.#full.push(chunk.subarray(0, this.#used))
+    this.#used = 0
+    return (this.#chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room)))
   }
 
   /** Everything added, in order; what comes next goes to new storage (this may be in a write). */

@@ -98,16 +98,26 @@ const ENTRY_KEYS = [
 export function accessLogFormatter(
   fields?: Record<string, unknown>,
 ): (entry: Record<string, unknown>) => string {
+  const extra = appendedMembers(fields)
   if (fields === undefined)
     return (entry) =>
       entry instanceof AccessLogEntry ? entryLine(entry, '') : `${JSON.stringify(entry)}\n`
-  const members = appendable(fields) ? JSON.stringify(fields).slice(1, -1) : undefined
-  // Nothing to add (every value undefined, which JSON drops): the bare line.
-  const extra = members === undefined || members === '' ? members : `,${members}`
   return (entry) =>
     entry instanceof AccessLogEntry && extra !== undefined
       ? entryLine(entry, extra)
       : `${JSON.stringify({ ...entry, ...fields })}\n`
+}
+
+/**
+ * The text that `fields` add after an entry's own members (`,"worker":2`, or `''` when there is
+ * nothing to add), or undefined when they cannot simply be appended and the line must be written
+ * by JSON.stringify of the merged object.
+ */
+export function appendedMembers(fields?: Record<string, unknown>): string | undefined {
+  if (fields === undefined) return ''
+  const members = appendable(fields) ? JSON.stringify(fields).slice(1, -1) : undefined
+  // Nothing to add (every value undefined, which JSON drops): the bare line.
+  return members === undefined || members === '' ? members : `,${members}`
 }
 
 /** An array index (ECMA-262 §6.1.7), which an object's own keys list first, whatever their order. */
