@@ -4,6 +4,8 @@ import {
   compileHeaderOps,
   forwardRequestHeaders,
   forwardResponseHeaders,
+  HOP_BY_HOP,
+  isHopByHop,
   NO_HEADER_OPS,
   toHttp2Headers,
   type ForwardContext,
@@ -211,6 +213,17 @@ describe('forwardResponseHeaders', () => {
       'Set-Cookie: a=1',
       'Set-Cookie: b=2',
     ])
+  })
+
+  test('drops every hop-by-hop field in any case, and nothing of the same length', () => {
+    const names = [...HOP_BY_HOP].flatMap((n) => [n, n.toUpperCase(), n.replace(/^./, 'X')])
+    const raw = names.flatMap((n) => [Buffer.from(n), Buffer.from('v')])
+    const kept = forwardResponseHeaders(raw, NO_HEADER_OPS).filter((_, i) => i % 2 === 0)
+    assert.deepEqual(
+      kept,
+      [...HOP_BY_HOP].map((n) => n.replace(/^./, 'X')),
+    )
+    for (const n of names) assert.equal(isHopByHop(n), HOP_BY_HOP.has(n), n)
   })
 
   test('applies headersDown and adds the stickiness cookie', () => {

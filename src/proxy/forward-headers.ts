@@ -28,6 +28,34 @@ export interface CompiledHeaderOps {
   readonly setsHost: boolean
 }
 
+/**
+ * Whether a lower-case name is in {@link HOP_BY_HOP}, without hashing it: a name read from a request
+ * or a response is a new string, and its hash (for a Set lookup) cost more than these comparisons,
+ * which a length that matches no hop-by-hop name skips.
+ */
+export function isHopByHop(lower: string): boolean {
+  switch (lower.length) {
+    case 2:
+      return lower === 'te'
+    case 7:
+      return lower === 'trailer' || lower === 'upgrade'
+    case 10:
+      return lower === 'connection' || lower === 'keep-alive'
+    case 14:
+      return lower === 'http2-settings'
+    case 16:
+      return lower === 'proxy-connection'
+    case 17:
+      return lower === 'transfer-encoding'
+    default:
+      return false
+  }
+}
+
+/** Lengths of the {@link HOP_BY_HOP} names: a name of another length is not one, in any case. */
+const HOP_BY_HOP_LENGTH = (n: number): boolean =>
+  n === 2 || n === 7 || n === 10 || n === 14 || n === 16 || n === 17
+
 export const NO_HEADER_OPS: CompiledHeaderOps = { drop: new Set(), add: [], setsHost: false }
 
 export function compileHeaderOps(ops: HeaderOps): CompiledHeaderOps {
@@ -78,7 +106,7 @@ export function forwardRequestHeaders(
     const lower = name.toLowerCase()
     if (lower.charCodeAt(0) === 0x3a /* : HTTP/2 pseudo-header */) continue
     if (lower === 'upgrade' && ctx.websocket) upgrade = value
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower) || lower.includes('_')) continue
+    if (isHopByHop(lower) || listed?.has(lower) || lower.includes('_')) continue
     switch (lower) {
       case 'host':
       case 'expect': // Node answered 100-continue itself; the upstream gets the body directly.
@@ -105,7 +133,7 @@ export function forwardRequestHeaders(
         cookie = cookie === undefined ? value : `${cookie}; ${value}`
         continue
     }
-    if (ops.drop.has(lower)) continue
+    if (ops.drop.size !== 0 && ops.drop.has(lower)) continue
     out.push(name, value)
   }
   if (cookie !== undefined && !ops.drop.has('cookie')) out.push('cookie', cookie)
@@ -148,10 +176,14 @@ export function forwardResponseHeaders(
   }
   const listed = hasConnection ? connectionTokens(strings) : undefined
   const out: string[] = []
+  const dropping = listed !== undefined || ops.drop.size !== 0
   for (let i = 0; i < strings.length; i += 2) {
     const name = strings[i] as string
-    const lower = name.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower) || ops.drop.has(lower)) continue
+    // Most names are of no hop-by-hop length and nothing else is dropped: no lower-case copy.
+    if (dropping || HOP_BY_HOP_LENGTH(name.length)) {
+      const lower = name.toLowerCase()
+      if (isHopByHop(lower) || listed?.has(lower) || ops.drop.has(lower)) continue
+    }
     out.push(name, strings[i + 1] as string)
   }
   if (setCookie !== undefined) out.push('set-cookie', setCookie)

@@ -18,8 +18,6 @@ export interface ReplyOwner {
 
 type Framing = 'none' | 'length' | 'chunked' | 'close'
 
-/** Fields the connection writes itself: framing and the connection's own options. */
-const OWN_FIELDS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'transfer-encoding'])
 /** RFC 9110 §8.6: Content-Length = 1*DIGIT (15 digits keep it an exact number). */
 const DIGITS = /^\d{1,15}$/
 
@@ -76,7 +74,8 @@ export class SocketReply implements Reply {
         length = value
       } else if (lower === 'date') date = true
       // Framing and connection fields are ours to write (RFC 9112 §6.1, §9.6).
-      else if (OWN_FIELDS.has(lower)) continue
+      else if (lower === 'connection' || lower === 'keep-alive' || lower === 'transfer-encoding')
+        continue
       text += `${name}: ${value}\r\n`
     }
     this.#framing = this.#framingFor(status, length !== undefined)
