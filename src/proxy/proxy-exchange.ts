@@ -48,6 +48,9 @@ export interface ForwardedRequest {
   cookie: string | undefined
 }
 
+/** Every field of a proxied head: the upstream's as undici's parser passed them, and ours. */
+const CHECKED = { checked: true } as const
+
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   readonly #route: ProxyRouteState
   readonly #req: ForwardedRequest
@@ -147,7 +150,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.#resume = resume
     const headers = forwardResponseHeaders(rawHeaders, this.#route.down, this.#setCookie)
     try {
-      this.#reply.head(statusCode, headers)
+      this.#reply.head(statusCode, headers, CHECKED)
     } catch (err) {
       // Node refused a header name or value the upstream sent: nothing has reached the client.
       this.#abort?.(err as Error)

@@ -6,6 +6,18 @@
 import { constants, type ServerHttp2Stream } from 'node:http2'
 import { applyHeaderOps, toHttp2Headers, type CompiledHeaderOps } from './forward-headers.js'
 
+/** How {@link Reply.head} writes a head. */
+export interface HeadOptions {
+  /** Ask an HTTP/1.1 connection to close after the answer. */
+  close?: boolean
+  /**
+   * The names are tokens and the values free of control octets already (RFC 9110 §5.1, §5.5): an
+   * upstream's fields as undici's parser passed them (it refuses any other, see
+   * upstream-fields.test.ts) and header rules checked at load. Not checked again.
+   */
+  checked?: boolean
+}
+
 export interface Reply {
   readonly proto: '1.1' | '2'
   readonly headersSent: boolean
@@ -17,8 +29,8 @@ export interface Reply {
   readonly finished: boolean
   /** The route's headersDown, applied by {@link head} (proxied answers apply it themselves). */
   ops: CompiledHeaderOps | undefined
-  /** Writes the status and headers; `close` asks an HTTP/1.1 connection to close after it. */
-  head(status: number, headers: string[], close?: boolean): void
+  /** Writes the status and headers. */
+  head(status: number, headers: string[], options?: HeadOptions): void
   /** False when the connection's buffer is full: wait for {@link onceDrain}. */
   write(chunk: Buffer | string): boolean
   end(chunk?: Buffer | string): void
@@ -125,6 +137,6 @@ export function sendText(
     String(body.length),
     ...(options.headers ?? []),
   ]
-  reply.head(status, headers, options.close)
+  reply.head(status, headers, options.close === true ? { close: true } : undefined)
   reply.end(body)
 }

@@ -31,6 +31,17 @@ const cases: [code: string, message: string, status: number, text: string][] = [
   ],
   ['', 'something odd\nsecond line', 502, 'upstream 127.0.0.1:8080 failed: something odd'],
 ]
+test('an undici parser error without a code → 502 naming the fault', () => {
+  const err = Object.assign(
+    new Error('Response does not match the HTTP/1.1 protocol (Invalid header value char)'),
+    { name: 'HTTPParserError' },
+  )
+  assert.deepEqual(upstreamFailure(err, '127.0.0.1:8080', t), {
+    status: 502,
+    message: 'upstream 127.0.0.1:8080 sent an invalid response: invalid header value char',
+  })
+})
+
 for (const [code, message, status, text] of cases) {
   test(`${code || 'no code'} → ${status}`, () => {
     const err = Object.assign(new Error(message), code ? { code } : {})

@@ -16,7 +16,7 @@ export function upstreamFailure(
   hostPort: string,
   timeouts: { connectTimeoutMs: number; responseTimeoutMs: number },
 ): UpstreamFailure {
-  const e = err as { code?: unknown; message?: unknown } | null
+  const e = err as { code?: unknown; message?: unknown; name?: unknown } | null
   const code = typeof e?.code === 'string' ? e.code : ''
   const upstream = `upstream ${hostPort}`
   switch (code) {
@@ -44,9 +44,14 @@ export function upstreamFailure(
     case 'UND_ERR_CLOSED':
       return { status: 502, message: `${upstream} closed the connection` }
   }
-  if (code.startsWith('HPE_') || code === 'UND_ERR_INFO')
-    return { status: 502, message: `${upstream} sent an invalid response` }
   const text = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err)
+  // undici's parser errors carry no code for most malformed heads (a bad field octet or token, an
+  // obs-fold): its message names the fault in parentheses.
+  if (code.startsWith('HPE_') || code === 'UND_ERR_INFO' || e?.name === 'HTTPParserError') {
+    const fault = /\(([^)]+)\)$/.exec(text ?? '')?.[1]
+    const detail = fault === undefined ? '' : `: ${fault.toLowerCase()}`
+    return { status: 502, message: `${upstream} sent an invalid response${detail}` }
+  }
   if (TLS_CODE.test(code)) return { status: 502, message: `${upstream} TLS failed: ${text}` }
   return { status: 502, message: `${upstream} failed: ${text}` }
 }
