@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net'
-import { buildConnector, errors, Pool, type Dispatcher } from 'undici'
+import { buildConnector, errors, type Dispatcher } from 'undici'
 import { markConnectFailure } from './connect-failure.js'
 import type { UpstreamTls } from './upstream-tls.js'
+import { UpstreamPool } from './upstream-pool.js'
 
 export interface UpstreamDispatcherOptions {
   /** TCP connect plus, for https, the TLS handshake must finish within this. */
@@ -21,10 +22,11 @@ export function createUpstreamDispatcher(
   options: UpstreamDispatcherOptions,
 ): Dispatcher {
   const connect = upstreamConnector(tls, options.connectTimeoutMs)
-  const poolOptions = { connect, headersTimeout: options.responseTimeoutMs }
-  return tls === undefined
-    ? new Pool(url.origin, poolOptions)
-    : new FixedServernamePool(url.origin, poolOptions, tls.servername ?? url.hostname)
+  return new UpstreamPool(url.origin, {
+    connect,
+    headersTimeout: options.responseTimeoutMs,
+    servername: tls === undefined ? undefined : (tls.servername ?? url.hostname),
+  })
 }
 
 function upstreamConnector(
@@ -80,28 +82,4 @@ function connectTimeout(opts: buildConnector.Options, ms: number): Error {
   return new errors.ConnectTimeoutError(
     `Connect Timeout Error (attempted address: ${opts.hostname}:${opts.port}, timeout: ${ms}ms)`,
   )
-}
-
-/**
- * A Pool whose requests all carry the same `servername`. undici's Client reconnects whenever a
- * request's servername (taken from its Host header) differs from the current connection's, which with
- * several client host names on one route would close a kept-alive connection at every change.
- */
-class FixedServernamePool extends Pool {
-  readonly #servername: string
-
-  constructor(origin: string, options: Pool.Options, servername: string) {
-    super(origin, options)
-    this.#servername = servername
-  }
-
-  override dispatch(
-    opts: Dispatcher.DispatchOptions,
-    handler: Dispatcher.DispatchHandler,
-  ): boolean {
-    return super.dispatch(
-      { ...opts, servername: this.#servername } as Dispatcher.DispatchOptions,
-      handler,
-    )
-  }
 }
