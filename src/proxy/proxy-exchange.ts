@@ -7,11 +7,7 @@
  */
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import {
-  forwardRequestHeaders,
-  forwardResponseHeaders,
-  type CompiledHeaderOps,
-} from './forward-headers.js'
+import { forwardRequestHeaders, type CompiledHeaderOps } from './forward-headers.js'
 import { BodyStalled, BodyTooLarge } from './limited-body.js'
 import { sendText, type Reply } from './reply.js'
 import type { ProxyRoute } from './types.js'
@@ -47,9 +43,6 @@ export interface ForwardedRequest {
   version: string
   cookie: string | undefined
 }
-
-/** Every field of a proxied head: the upstream's as undici's parser passed them, and ours. */
-const CHECKED = { checked: true } as const
 
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   readonly #route: ProxyRouteState
@@ -148,11 +141,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // 1xx interim answers (RFC 9110 §15.2) are not relayed: Node answered 100-continue itself.
     if (statusCode < 200) return true
     this.#resume = resume
-    const headers = forwardResponseHeaders(rawHeaders, this.#route.down, this.#setCookie)
     try {
-      this.#reply.head(statusCode, headers, CHECKED)
+      this.#reply.relayHead(statusCode, rawHeaders, this.#route.down, this.#setCookie)
     } catch (err) {
-      // Node refused a header name or value the upstream sent: nothing has reached the client.
+      // A field the answer cannot carry (a bad Content-Length): nothing has reached the client.
       this.#abort?.(err as Error)
       return false
     }

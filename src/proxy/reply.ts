@@ -4,18 +4,17 @@
  * `[name, value, …]` arrays.
  */
 import { constants, type ServerHttp2Stream } from 'node:http2'
-import { applyHeaderOps, toHttp2Headers, type CompiledHeaderOps } from './forward-headers.js'
+import {
+  applyHeaderOps,
+  forwardResponseHeaders,
+  toHttp2Headers,
+  type CompiledHeaderOps,
+} from './forward-headers.js'
 
 /** How {@link Reply.head} writes a head. */
 export interface HeadOptions {
   /** Ask an HTTP/1.1 connection to close after the answer. */
   close?: boolean
-  /**
-   * The names are tokens and the values free of control octets already (RFC 9110 §5.1, §5.5): an
-   * upstream's fields as undici's parser passed them (it refuses any other, see
-   * upstream-fields.test.ts) and header rules checked at load. Not checked again.
-   */
-  checked?: boolean
 }
 
 export interface Reply {
@@ -31,6 +30,18 @@ export interface Reply {
   ops: CompiledHeaderOps | undefined
   /** Writes the status and headers. */
   head(status: number, headers: string[], options?: HeadOptions): void
+  /**
+   * Writes an upstream's status and fields (`[name, value, …]` as undici's parser passed them):
+   * hop-by-hop fields and those named in Connection removed (RFC 9110 §7.6.1), then the route's
+   * `ops`, then the stickiness cookie. Throws a TypeError, before anything is written, for a field
+   * the answer cannot carry.
+   */
+  relayHead(
+    status: number,
+    raw: readonly Buffer[],
+    ops: CompiledHeaderOps,
+    setCookie: string | undefined,
+  ): void
   /** False when the connection's buffer is full: wait for {@link onceDrain}. */
   write(chunk: Buffer | string): boolean
   end(chunk?: Buffer | string): void
@@ -79,6 +90,15 @@ export class Http2Reply implements Reply {
     this.#noBody = this.#isHead || status === 204 || status === 304
     const out = this.ops ? applyHeaderOps(headers, this.ops) : headers
     this.#stream.respond(toHttp2Headers(out, status), { endStream: this.#noBody })
+  }
+
+  relayHead(
+    status: number,
+    raw: readonly Buffer[],
+    ops: CompiledHeaderOps,
+    setCookie: string | undefined,
+  ): void {
+    this.head(status, forwardResponseHeaders(raw, ops, setCookie))
   }
 
   write(chunk: Buffer | string): boolean {

@@ -7,6 +7,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { applyHeaderOps, type CompiledHeaderOps } from './forward-headers.js'
+import { relayedFields } from './relayed-fields.js'
 import { CONTROL_OCTET, TOKEN } from './http-head.js'
 import type { HeadOptions, Reply } from './reply.js'
 
@@ -54,16 +55,15 @@ export class SocketReply implements Reply {
     if (this.headersSent) throw new Error('the response head was sent already')
     const fields = this.ops ? applyHeaderOps(headers, this.ops) : headers
     if (options?.close === true) this.#close = true
-    const checked = options?.checked === true
-    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`
+    let text = statusLine(status)
     let length: string | undefined
     let date = false
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i] as string
       const value = fields[i + 1] as string
       // A bad name or value must not split the response.
-      if (!checked && !TOKEN.test(name)) throw new TypeError(`bad header name "${name}"`)
-      if (!checked && CONTROL_OCTET.test(value)) throw new TypeError(`bad octet in header ${name}`)
+      if (!TOKEN.test(name)) throw new TypeError(`bad header name "${name}"`)
+      if (CONTROL_OCTET.test(value)) throw new TypeError(`bad octet in header ${name}`)
       // Only names of the lengths looked for are lower-cased: most fields are ruled out at once.
       const n = name.length
       const lower = n === 4 || n === 10 || n === 14 || n === 17 ? name.toLowerCase() : ''
@@ -79,20 +79,48 @@ export class SocketReply implements Reply {
         continue
       text += `${name}: ${value}\r\n`
     }
-    this.#framing = this.#framingFor(status, length !== undefined)
-    if (this.#framing === 'length') this.#remaining = Number(length)
-    if (this.#framing === 'chunked') text += 'transfer-encoding: chunked\r\n'
-    if (this.#framing === 'close') this.#close = true
-    if (!date) text += `date: ${httpDate()}\r\n`
-    if (this.#close) text += 'connection: close\r\n'
-    else if (this.#http10) text += 'connection: keep-alive\r\n'
-    this.status = status
-    this.headersSent = true
-    // Head, body and end of a small answer leave in one write: uncorked at the end of this tick or
-    // by end(), whichever comes first.
-    this.#socket.cork()
-    process.nextTick(uncork, this.#socket)
-    this.#socket.write(`${text}\r\n`, 'latin1')
+    this.#send(`${text}${this.#frame(status, length, date)}`)
+  }
+
+  /**
+   * An upstream's head as undici's parser passed it, written from its bytes: no string is made of
+   * each field (relayed-fields.ts). Its names and values are not checked again: the parser refuses
+   * any but token names and values free of control octets (RFC 9110 §5.1, §5.5), which
+   * proxy-upstream-fields.test.ts holds it to; the rules' fields were checked at load.
+   */
+  relayHead(
+    status: number,
+    raw: readonly Buffer[],
+    ops: CompiledHeaderOps,
+    setCookie: string | undefined,
+  ): void {
+    if (this.#closed) return
+    if (this.headersSent) throw new Error('the response head was sent already')
+    const fields = relayedFields(raw, ops)
+    let added = setCookie === undefined ? '' : `set-cookie: ${setCookie}\r\n`
+    let date = fields.date
+    for (let i = 0; i < ops.add.length; i += 2) {
+      if (ops.add[i] === 'date') date = true
+      added += `${ops.add[i] as string}: ${ops.add[i + 1] as string}\r\n`
+    }
+    const first = statusLine(status)
+    const rest = `${added}${this.#frame(status, fields.contentLength, date)}`
+    const buf = Buffer.allocUnsafe(first.length + fields.bytes + rest.length)
+    let at = buf.write(first, 0, 'latin1')
+    for (const i of fields.kept) {
+      const name = raw[i] as Buffer
+      const value = raw[i + 1] as Buffer
+      buf.set(name, at)
+      at += name.length
+      buf[at++] = 0x3a // :
+      buf[at++] = 0x20
+      buf.set(value, at)
+      at += value.length
+      buf[at++] = 0x0d
+      buf[at++] = 0x0a
+    }
+    buf.write(rest, at, 'latin1')
+    this.#send(buf)
   }
 
   write(chunk: Buffer | string): boolean {
@@ -153,6 +181,34 @@ export class SocketReply implements Reply {
   }
 
   /**
+   * Settles the framing from the fields' Content-Length, and returns the lines that end the head:
+   * the framing and connection fields are ours to write (RFC 9112 §6.1, §9.6), and a Date when the
+   * fields had none (RFC 9110 §6.6.1).
+   */
+  #frame(status: number, length: string | undefined, date: boolean): string {
+    this.#framing = this.#framingFor(status, length !== undefined)
+    let text = ''
+    if (this.#framing === 'length') this.#remaining = Number(length)
+    if (this.#framing === 'chunked') text += 'transfer-encoding: chunked\r\n'
+    if (this.#framing === 'close') this.#close = true
+    if (!date) text += `date: ${httpDate()}\r\n`
+    if (this.#close) text += 'connection: close\r\n'
+    else if (this.#http10) text += 'connection: keep-alive\r\n'
+    this.status = status
+    this.headersSent = true
+    return `${text}\r\n`
+  }
+
+  #send(head: Buffer | string): void {
+    // Head, body and end of a small answer leave in one write: uncorked at the end of this tick or
+    // by end(), whichever comes first.
+    this.#socket.cork()
+    process.nextTick(uncork, this.#socket)
+    if (typeof head === 'string') this.#socket.write(head, 'latin1')
+    else this.#socket.write(head)
+  }
+
+  /**
    * Ended before the Content-Length it sent (RFC 9112 §8: an incomplete message). Kept open, the
    * connection would have the client read the next response as the rest of this body: it is cut off,
    * the closers run a tick later as for a whole answer.
@@ -177,6 +233,10 @@ export class SocketReply implements Reply {
     this.#closers = undefined
     if (closers) for (const fn of closers) fn()
   }
+}
+
+function statusLine(status: number): string {
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`
 }
 
 function runClosers(reply: SocketReply): void {
