@@ -68,11 +68,14 @@ export function nameIs(name: Buffer, lower: string): boolean {
   return true
 }
 
-const HOP_BY_HOP_NAMES: readonly string[] = [...HOP_BY_HOP]
+/** The {@link HOP_BY_HOP} names by length: most names have a length none of them has. */
+const HOP_BY_HOP_BY_LENGTH: (string[] | undefined)[] = []
+for (const hop of HOP_BY_HOP) (HOP_BY_HOP_BY_LENGTH[hop.length] ??= []).push(hop)
 
-/** Whether `name` is one of {@link HOP_BY_HOP} (most names fail on length at once). */
 function isHopByHopName(name: Buffer): boolean {
-  for (const hop of HOP_BY_HOP_NAMES) if (nameIs(name, hop)) return true
+  const candidates = HOP_BY_HOP_BY_LENGTH[name.length]
+  if (candidates === undefined) return false
+  for (const hop of candidates) if (nameIs(name, hop)) return true
   return false
 }
 
