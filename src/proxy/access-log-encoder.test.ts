@@ -1,19 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { accessLogEntry, type AccessLogEntry, type AccessLogFields } from './access-log.js'
+import { BASE_FIELDS } from './access-log-fixtures.test.helper.js'
 import { encodeEntryLine, entryLineBound } from './access-log-encoder.js'
 
-const base: AccessLogFields = {
-  remote: '127.0.0.1',
-  method: 'GET',
-  host: 'app.test',
-  path: '/',
-  status: 200,
-  bytes: 2,
-  durationMs: 0.4125,
-  upstream: 'http://127.0.0.1:8080',
-  proto: '1.1',
-}
+const base = BASE_FIELDS
 
 /** The encoded line, checked to stay within its bound and to leave the bytes around it alone. */
 function encode(entry: AccessLogEntry, extra = ''): string {

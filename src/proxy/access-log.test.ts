@@ -1,18 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { accessLogEntry, accessLogFormatter, type AccessLogFields } from './access-log.js'
+import { BASE_FIELDS } from './access-log-fixtures.test.helper.js'
 
-const base: AccessLogFields = {
-  remote: '127.0.0.1',
-  method: 'GET',
-  host: 'app.test',
-  path: '/',
-  status: 200,
-  bytes: 2,
-  durationMs: 0.4125,
-  upstream: 'http://127.0.0.1:8080',
-  proto: '1.1',
-}
+const base = BASE_FIELDS
 
 /** Strings JSON.stringify escapes, or writes as they are though they look as if it might not. */
 const AWKWARD = [
