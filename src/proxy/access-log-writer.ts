@@ -39,6 +39,7 @@ export class AccessLogWriter {
   /**
    * Appends to `path` (created 0640 when missing); a line is written within `flushMs` (ms). `fields`
    * are added to every line (see accessLogFormatter).
+   * `fields` is read here, at construction: leave it unchanged after (our entries keep its text).
    */
   constructor(path: string, options: { flushMs?: number; fields?: Record<string, unknown> } = {}) {
     this.#path = path

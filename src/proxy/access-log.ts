@@ -94,6 +94,7 @@ const ENTRY_KEYS = [
  * directly: the same text as JSON.stringify at about half its cost, which had been the largest single
  * part of Gatehouse's own CPU per proxied request (BENCHMARKS.md). Any other object goes through
  * JSON.stringify.
+ * `fields` is read as the formatter is made: leave it unchanged after (our entries keep its text).
  */
 export function accessLogFormatter(
   fields?: Record<string, unknown>,

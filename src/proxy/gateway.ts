@@ -178,12 +178,12 @@ class ProxyGateway implements Gateway {
     })
   }
 
-  refusedHttp1(status: number, bodyBytes: number, peer: string): void {
+  refusedHttp1(status: number, bodyBytes: number, peer: string, durationMs: number): void {
     // Nothing of the request could be read: it belongs to no site, and is logged as such.
     const log = this.#log
     if (!log) return
     const entry = { remote: peerOf(peer), method: '', host: '', path: '', status, bytes: bodyBytes }
-    log(accessLogEntry({ ...entry, durationMs: 0, upstream: undefined, proto: '1.1' }, Date.now()))
+    log(accessLogEntry({ ...entry, durationMs, upstream: undefined, proto: '1.1' }, Date.now()))
   }
 
   upgradeHttp1(req: Http1Request, rest: Buffer): boolean {

@@ -50,3 +50,25 @@ test('the pause is counted from when a full reader takes the upload again', asyn
   source.end('rest')
   assert.equal(await result, undefined)
 })
+
+test('held past the bound, then read again: a silent client stalls a bound after the read', async () => {
+  const source = new PassThrough()
+  const body = limitedBody(source, Infinity, STALL_MS)
+  const result = outcome(body)
+  let failedEarly: unknown
+  body.once('error', (err) => (failedEarly = err))
+  source.write(Buffer.alloc(256 * 1024))
+  // The reader takes nothing for three bounds: the client is held back, which never counts.
+  await sleep(3 * STALL_MS)
+  assert.equal(failedEarly, undefined, 'no stall while held for the reader')
+  const resumed = Date.now()
+  body.resume()
+  const err = await result
+  const elapsed = Date.now() - resumed
+  assert.ok(err instanceof BodyStalled, String(err))
+  assert.ok(
+    elapsed >= STALL_MS - 20 && elapsed < 3 * STALL_MS,
+    `stalled ${elapsed} ms after the read`,
+  )
+  source.destroy()
+})

@@ -176,8 +176,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     // RFC 9110 §15.5.9: the client did not send the rest of its request in time.
     if (err instanceof BodyStalled) return this.#fail(408, err.message)
-    const retry = this.#attempts.failed(upstream, failureOf(err), err)
-    if (retry && !this.#reply.headersSent) {
+    const answerBegun = this.#reply.headersSent
+    if (this.#attempts.failed(upstream, failureOf(err), err, { answerBegun })) {
       this.#done = false
       this.#attempt()
       return

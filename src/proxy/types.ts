@@ -167,9 +167,10 @@ export interface Gateway {
   upgradeHttp1(req: Http1Request, rest: Buffer): boolean
   /**
    * An HTTP/1.1 request the server refused before handing it over (an unreadable, too large or too
-   * slow head): `status` and the answer's body length, from `peer`, for the access log.
+   * slow head): `status` and the answer's body length, from `peer`, `durationMs` after the head's
+   * first byte, for the access log.
    */
-  refusedHttp1?(status: number, bodyBytes: number, peer: string): void
+  refusedHttp1?(status: number, bodyBytes: number, peer: string, durationMs: number): void
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
   /** Whether any site answers this host (for the HTTP→HTTPS redirect and certificate names). */
   serves(host: string): boolean

@@ -26,12 +26,8 @@ import {
   type HandshakeOutcome,
   type HandshakeRequest,
 } from './websocket-log.js'
-import {
-  tunnelWebSocket,
-  type TunnelHandle,
-  type TunnelOptions,
-  type TunnelTarget,
-} from './websocket-tunnel.js'
+import type { TunnelHandle, TunnelOptions, TunnelTarget } from './tunnel-target.js'
+import { tunnelWebSocket } from './websocket-tunnel.js'
 
 export interface UpgradeContext {
   limits: GatewayLimits

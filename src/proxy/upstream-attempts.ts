@@ -76,15 +76,22 @@ export class UpstreamAttempts {
   }
 
   /**
-   * The attempt on `upstream` failed (`err`, for the log of an ejection) before any of its answer
-   * reached the client. Connect failures and response timeouts count against the upstream (passive
-   * health). Returns whether another upstream may be tried: after a connect failure only, for an
-   * idempotent request without a body, at most `retries` times, while an untried upstream is left.
+   * The attempt on `upstream` failed (`err`, for the log of an ejection). Connect failures and
+   * response timeouts count against the upstream (passive health). Returns whether another upstream
+   * may be tried: after a connect failure only, for an idempotent request without a body, at most
+   * `retries` times, while an untried upstream is left, and never once `answerBegun` (the client has
+   * the start of an answer, which a retry could not replace; it is not counted as a retry).
    */
-  failed(upstream: Upstream, failure: AttemptFailure, err: unknown): boolean {
+  failed(
+    upstream: Upstream,
+    failure: AttemptFailure,
+    err: unknown,
+    { answerBegun = false }: { answerBegun?: boolean } = {},
+  ): boolean {
     if (failure !== 'other') this.#group.reportFailure(upstream, err)
     const tried = (this.#tried ??= new Set()).add(upstream)
     const retry =
+      !answerBegun &&
       failure === 'connect' &&
       this.#retries < this.#route.retries &&
       !this.#req.hasBody &&

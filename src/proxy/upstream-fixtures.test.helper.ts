@@ -9,12 +9,8 @@ import { createSelfSigned } from '../server/self-signed.js'
 import { proxyRouteTo } from './proxy-route-defaults.js'
 import { Http1TunnelClient } from './tunnel-client.js'
 import type { ProxyRoute } from './types.js'
-import {
-  tunnelWebSocket,
-  type TunnelHandle,
-  type TunnelOptions,
-  type TunnelTarget,
-} from './websocket-tunnel.js'
+import type { TunnelHandle, TunnelOptions, TunnelTarget } from './tunnel-target.js'
+import { tunnelWebSocket } from './websocket-tunnel.js'
 
 /** A proxy route with the documented defaults (to a closed port), changed by `overrides`. */
 export function proxyRoute(overrides: Partial<ProxyRoute> = {}): ProxyRoute {

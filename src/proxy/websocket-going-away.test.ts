@@ -15,7 +15,8 @@ import {
   stop,
 } from './upstream-fixtures.test.helper.js'
 import { UpstreamGroup, type Upstream } from './upstream-group.js'
-import { GOING_AWAY_MS, type TunnelHandle } from './websocket-tunnel.js'
+import type { TunnelHandle } from './tunnel-target.js'
+import { GOING_AWAY_MS } from './websocket-going-away.js'
 
 const OPTIONS = {
   connectTimeoutMs: 2_000,

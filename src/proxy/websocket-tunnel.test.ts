@@ -15,7 +15,7 @@ import {
 } from './upstream-fixtures.test.helper.js'
 import { UpstreamGroup, type Upstream } from './upstream-group.js'
 import type { ProxyRoute } from './types.js'
-import type { TunnelHandle, TunnelOptions, TunnelTarget } from './websocket-tunnel.js'
+import type { TunnelHandle, TunnelOptions, TunnelTarget } from './tunnel-target.js'
 
 const DEFAULTS: TunnelOptions = {
   connectTimeoutMs: 2_000,

@@ -1,63 +1,20 @@
-import { Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { serializeRequestHead, type ResponseHead } from './http-head.js'
+import type { ResponseHead } from './http-head.js'
+import { RelayedAnswer } from './relayed-answer.js'
 import type { BodyTracker } from './response-body.js'
-import type { ProxyRoute } from './types.js'
-import type { Upstream } from './upstream-group.js'
 import type { TunnelClient } from './tunnel-client.js'
-import type { AttemptFailure } from './upstream-attempts.js'
-import { bodyBytes, UpgradeAnswer } from './upgrade-answer.js'
 import { connectUpstream, describeSocketError, endGracefully } from './tunnel-sockets.js'
+import {
+  tunnelRequestHead,
+  type TunnelHandle,
+  type TunnelOptions,
+  type TunnelTarget,
+} from './tunnel-target.js'
+import { idleTimeoutDelay, TunnelTimer } from './tunnel-timer.js'
+import type { AttemptFailure } from './upstream-attempts.js'
+import { UpgradeAnswer } from './upgrade-answer.js'
 import { GOING_AWAY_MS, TunnelFrames } from './websocket-going-away.js'
-
-export { GOING_AWAY_MS }
-
-export interface TunnelTarget {
-  upstream: Upstream
-  /** Request path (with query) to send upstream. */
-  path: string
-  /** Headers to send (forwarding headers already applied; Connection/Upgrade/Sec-WebSocket-* kept). */
-  headers: Record<string, string | string[]>
-  /** The upstream answered the handshake (a 101 the client accepted, or any final answer). */
-  onAnswer?: () => void
-  /**
-   * The attempt on this target failed before any answer reached the client ('connect': before a
-   * byte of the handshake was written). Returns a target to try instead, for a 'connect' failure
-   * only; undefined (or no hook) tells the client (502, or 504 for a timeout).
-   */
-  onFailure?: (failure: AttemptFailure, err: Error) => TunnelTarget | undefined
-}
-
-export interface TunnelOptions {
-  /** TCP connect plus, for https, the TLS handshake. 502/504 before this. */
-  connectTimeoutMs: number
-  /** From the request written until the upstream's response head has arrived; 504 past it. */
-  responseTimeoutMs: number
-  /**
-   * An open tunnel with no traffic in either direction is closed after this; 0 or Infinity for never.
-   * Values above 2^31-1 ms (24.8 days, the most a Node timer holds) act as 24.8 days.
-   */
-  idleTimeoutMs: number
-  /** Used when `upstream` does not come from an UpstreamGroup (which carries its own TLS settings). */
-  upstreamTls: ProxyRoute['upstreamTls']
-}
-
-export interface TunnelHandle {
-  /**
-   * Closes the tunnel as a server going away (reload of a changed route, shutdown): an open
-   * WebSocket gets a 1001 close frame on both sides, each at the end of the frame in progress, then
-   * FIN; a tunnel still waiting for the upstream's answer gets 503. Both connections are dropped
-   * if not closed within {@link GOING_AWAY_MS}.
-   */
-  close(): void
-  /** Settles when both connections are closed. Never rejects. */
-  readonly closed: Promise<void>
-  /** Bytes sent to the client after the answer's head: an open tunnel's frames, or a relayed body. */
-  readonly bytesSent: number
-}
-
-/** The longest delay a Node timer accepts; longer ones fire after 1 ms with a warning. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * Open a WebSocket tunnel for `client` (an HTTP/1.1 Upgrade or an RFC 8441 extended CONNECT): open a
@@ -65,8 +22,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * answers 101 tell the client and pipe both ways; any other answer is relayed to the client as a
  * normal response and the client's side ended. `head` is what the client sent past its request.
  * A connection that fails before the handshake was written to it may be replaced by one to the
- * target's `onFailure` answer. Idle timeout applies to traffic in either direction. Returns a handle to close it (used on reload
- * for changed routes and on shutdown).
+ * target's `onFailure` answer. Idle timeout applies to traffic in either direction. Returns a
+ * handle to close it (used on reload for changed routes and on shutdown).
  */
 export function tunnelWebSocket(
   client: TunnelClient,
@@ -97,10 +54,10 @@ class WebSocketTunnel implements TunnelHandle {
   #head: Buffer = Buffer.alloc(0)
   #upstream: Socket | undefined
   #phase: Phase = 'connecting'
-  #timer: NodeJS.Timeout | undefined
+  readonly #timer = new TunnelTimer()
   readonly #answer: UpgradeAnswer
-  #body: BodyTracker | undefined
-  #relayed = 0
+  /** The final (non-101) answer being relayed, from phase 'relaying'. */
+  #relayed: RelayedAnswer | undefined
   #openSockets = 0
   #resolveClosed: () => void = () => {}
   readonly #frames = new TunnelFrames()
@@ -132,7 +89,7 @@ class WebSocketTunnel implements TunnelHandle {
   }
 
   get bytesSent(): number {
-    return this.#frames.bytesDown + this.#relayed
+    return this.#frames.bytesDown + (this.#relayed?.bytesSent ?? 0)
   }
 
   close(): void {
@@ -155,7 +112,7 @@ class WebSocketTunnel implements TunnelHandle {
   #connect(target: TunnelTarget): void {
     let request: Buffer
     try {
-      request = serializeRequestHead(this.#method, target.path, requestHeaders(target))
+      request = tunnelRequestHead(this.#method, target)
     } catch (err) {
       return this.#fail(500, `cannot forward the upgrade: ${message(err)}`)
     }
@@ -184,12 +141,12 @@ class WebSocketTunnel implements TunnelHandle {
       this.#phase = 'awaiting'
       const ms = this.#options.responseTimeoutMs
       const text = `upstream ${this.#name} did not answer the upgrade within ${ms} ms`
-      this.#arm(ms, () => this.#attemptFailed('timeout', new Error(text), 504, text))
+      this.#timer.arm(ms, () => this.#attemptFailed('timeout', new Error(text), 504, text))
       upstream.write(Buffer.concat([request, this.#head]))
     })
     const ms = this.#options.connectTimeoutMs
     const text = `upstream ${this.#name} did not accept a connection within ${ms} ms`
-    this.#arm(ms, () => this.#attemptFailed('connect', new Error(text), 504, text))
+    this.#timer.arm(ms, () => this.#attemptFailed('connect', new Error(text), 504, text))
   }
 
   #onData(chunk: Buffer): void {
@@ -217,7 +174,7 @@ class WebSocketTunnel implements TunnelHandle {
     }
     this.#target.onAnswer?.()
     this.#phase = 'open'
-    this.#disarm()
+    this.#timer.disarm()
     upstream.removeAllListeners('data')
     upstream.removeAllListeners('end')
     if (rest.length > 0) client.write(rest)
@@ -232,29 +189,19 @@ class WebSocketTunnel implements TunnelHandle {
   /** Any other final answer: relayed, then both connections are closed. */
   #relayResponse(head: ResponseHead, body: BodyTracker, rest: Buffer): void {
     this.#phase = 'relaying'
-    this.#disarm()
-    this.#body = body
+    this.#timer.disarm()
+    const relayed = new RelayedAnswer(this.#side, this.#upstream as Socket, body)
+    this.#relayed = relayed
     this.#side.answer(head)
     this.#setIdleTimeouts()
-    if (body.done) return this.#finish()
+    if (relayed.done) return this.#finish()
     if (rest.length > 0) this.#relay(rest)
   }
 
   #relay(chunk: Buffer): void {
-    const tracker = this.#body as BodyTracker
-    let out: Buffer
-    try {
-      out = bodyBytes(tracker, chunk, this.#side.unframedBody)
-    } catch {
-      return this.#destroy()
-    }
-    this.#relayed += out.length
-    if (out.length > 0 && !this.#client.write(out)) {
-      const upstream = this.#upstream as Socket
-      upstream.pause()
-      this.#client.once('drain', () => upstream.resume())
-    }
-    if (tracker.done) this.#finish()
+    const step = (this.#relayed as RelayedAnswer).feed(chunk)
+    if (step === 'malformed') this.#destroy()
+    else if (step === 'done') this.#finish()
   }
 
   #onUpstreamEnd(): void {
@@ -263,7 +210,7 @@ class WebSocketTunnel implements TunnelHandle {
       return this.#attemptFailed('other', new Error(text), 502, text)
     }
     // A close-delimited body ends here; any other body was cut short, which the client must see.
-    if (this.#body?.untilClose === true) this.#finish()
+    if (this.#relayed?.untilClose === true) this.#finish()
     else this.#destroy()
   }
 
@@ -305,7 +252,7 @@ class WebSocketTunnel implements TunnelHandle {
   /** The final answer has been relayed: end the client's side and drop the upstream connection. */
   #finish(): void {
     this.#phase = 'done'
-    this.#disarm()
+    this.#timer.disarm()
     this.#upstream?.destroy()
     this.#side.endAnswer()
   }
@@ -314,37 +261,25 @@ class WebSocketTunnel implements TunnelHandle {
   #fail(status: number, text: string): void {
     if (this.#phase !== 'connecting' && this.#phase !== 'awaiting') return this.#destroy()
     this.#phase = 'done'
-    this.#disarm()
+    this.#timer.disarm()
     this.#upstream?.destroy()
     this.#side.fail(status, text)
   }
 
   #destroy(): void {
     this.#phase = 'done'
-    this.#disarm()
+    this.#timer.disarm()
     this.#upstream?.destroy()
     this.#side.destroy()
   }
 
   /** Each side's connection closes the tunnel after the route's idle time without traffic on it. */
   #setIdleTimeouts(): void {
-    const ms = this.#options.idleTimeoutMs
-    const bounded = Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0
+    const bounded = idleTimeoutDelay(this.#options.idleTimeoutMs)
     const upstream = this.#upstream as Socket
     upstream.setTimeout(bounded)
     upstream.on('timeout', () => this.#destroy())
     this.#side.setIdleTimeout(bounded, () => this.#destroy())
-  }
-
-  #arm(ms: number, onTimeout: () => void): void {
-    this.#disarm()
-    if (!(ms > 0) || !Number.isFinite(ms)) return
-    this.#timer = setTimeout(onTimeout, Math.min(ms, MAX_TIMER_MS))
-  }
-
-  #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
   }
 
   #track(socket: Duplex): void {
@@ -353,13 +288,6 @@ class WebSocketTunnel implements TunnelHandle {
       if (--this.#openSockets === 0) this.#resolveClosed()
     })
   }
-}
-
-/** The target's headers, with the upstream's own Host when the caller gave none. */
-function requestHeaders(target: TunnelTarget): Record<string, string | string[]> {
-  const headers = target.headers
-  if (Object.keys(headers).some((name) => name.toLowerCase() === 'host')) return headers
-  return { host: target.upstream.url.host, ...headers }
 }
 
 function message(err: unknown): string {

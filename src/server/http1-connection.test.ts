@@ -576,3 +576,41 @@ test('heads arriving in pieces, the end of one split inside its CRLF CRLF, pipel
     ['/1', '/2', '/3', '/4'],
   )
 })
+
+test('refused() gets the time from the first byte of the refused head', async (t) => {
+  const refused: [number, number][] = []
+  const server: Server = createServer((socket) => {
+    const handlers: Http1Handlers = {
+      request: text(200, 'ok'),
+      upgrade: () => false,
+      refused: (status, _bodyBytes, durationMs) => refused.push([status, durationMs]),
+    }
+    new Http1Connection(socket, handlers, LIMITS)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => server.close())
+  const port = (server.address() as AddressInfo).port
+
+  // A head that never ends: 408 after the header timeout, counted from its first byte.
+  assert.match(await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n'), /^HTTP\/1\.1 408 /)
+  // A head in two parts is served; the bad head after it, in one packet, took no time of its own.
+  const socket = connect(port, '127.0.0.1')
+  let out = ''
+  socket.on('data', (d: Buffer) => (out += d.toString('latin1')))
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n')
+  await new Promise((r) => setTimeout(r, 150))
+  socket.write('\r\n')
+  while (!out.endsWith('ok')) await once(socket, 'data')
+  socket.write('NOT HTTP\r\n\r\n')
+  await once(socket, 'close')
+  assert.match(out, /HTTP\/1\.1 400 /)
+
+  assert.deepEqual(
+    refused.map(([status]) => status),
+    [408, 400],
+  )
+  const [[, timedOut], [, bad]] = refused as [[number, number], [number, number]]
+  assert.ok(timedOut >= LIMITS.headerTimeoutMs - 5, `408 after ${timedOut} ms`)
+  assert.ok(bad < 100, `400 after ${bad} ms, not from the head before it`)
+})

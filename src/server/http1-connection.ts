@@ -46,9 +46,10 @@ export interface Http1Handlers {
   /**
    * A request refused before it reached {@link request}: its head unreadable, too large or too slow
    * (400, 431, 408), or its chunked body malformed in the head's packet. `bodyBytes` is the length of
-   * the answer's body. For the access log; the connection closes after the answer.
+   * the answer's body; `durationMs`, the time from the head's first byte to the refusal. For the
+   * access log; the connection closes after the answer.
    */
-  refused?(status: number, bodyBytes: number): void
+  refused?(status: number, bodyBytes: number, durationMs: number): void
 }
 
 type State = 'idle' | 'head' | 'body' | 'waiting' | 'discard' | 'closed' | 'upgraded'
@@ -79,6 +80,12 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
   #wait: Wait = 'idle'
   /** Bytes at the start of #buffer searched for the end of a head by a parse that found none. */
   #scanned = 0
+  /**
+   * performance.now() at the first byte of a head that came in parts (when the header timeout
+   * starts), for a refusal's duration; -1 for a head read whole from one packet: its refusal took
+   * no time, and the keep-alive path reads no clock.
+   */
+  #headStart = -1
   /** The request asked for 100 Continue, not sent yet: the client may hold its body back till then. */
   #awaitingContinue = false
   #closeAfterBody = false
@@ -209,11 +216,15 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       this.#socket.resume()
       return
     }
+    if (this.#state !== 'head') this.#headStart = -1
     const parsed = parseRequestHead(this.#buffer, this.#limits.maxHeadBytes, this.#scanned)
     if (parsed === undefined) {
       // The next packet's search resumes here: a head sent a byte at a time costs linear time.
       this.#scanned = this.#buffer.length
-      if (this.#state !== 'head') this.#arm(this.#limits.headerTimeoutMs, 'head')
+      if (this.#state !== 'head') {
+        this.#headStart = performance.now()
+        this.#arm(this.#limits.headerTimeoutMs, 'head')
+      }
       this.#state = 'head'
       this.#socket.resume()
       return
@@ -347,7 +358,10 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     }
     this.#socket.write(answer)
     this.#endAfterWrite()
-    if (reply === undefined) this.#handlers.refused?.(refusal.status, bodyBytes)
+    if (reply === undefined) {
+      const ms = this.#headStart < 0 ? 0 : performance.now() - this.#headStart
+      this.#handlers.refused?.(refusal.status, bodyBytes, ms)
+    }
   }
 
   #endAfterWrite(): void {

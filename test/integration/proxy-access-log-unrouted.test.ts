@@ -66,3 +66,20 @@ test('refusals and requests without a route are logged, except for a site with i
     assert.ok(Number(e.bytes) > 0, 'the refusal body is counted')
   }
 })
+
+test('a head that times out is logged 408 with the time from its first byte', async (t) => {
+  const HEADER_TIMEOUT_MS = 300
+  const proxy = await startProxy([site(['app.test'], [respond()])], {
+    limits: { headerTimeoutMs: HEADER_TIMEOUT_MS },
+  })
+  t.after(() => proxy.close())
+  // The head is never finished: the connection's header timeout answers it.
+  const partial = 'GET /slow HTTP/1.1\r\nHost: app.test\r\n'
+  const answer = await rawTls(proxy.port, 'app.test', partial, proxy.rootPem, 5_000)
+  assert.equal(firstStatus(answer.text), 408)
+  for (let i = 0; i < 50 && proxy.log.length < 1; i++) await sleep(20)
+  const [entry] = proxy.log
+  assert.deepEqual([entry?.status, entry?.method, entry?.path], [408, '', ''])
+  const ms = Number(entry?.duration_ms)
+  assert.ok(ms >= HEADER_TIMEOUT_MS - 5 && ms < HEADER_TIMEOUT_MS + 2_000, `duration_ms ${ms}`)
+})

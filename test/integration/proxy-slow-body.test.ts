@@ -33,7 +33,7 @@ describe('proxy: a stalled request body', () => {
       req.on('data', (d: Buffer) => (seen.received += d.length))
       req.on('end', () => res.end(`ok ${seen.received}`))
       // An upstream slow to take the upload: the proxy's reader fills, the client is held back.
-      if (req.url === '/slow-reader') {
+      if (req.url?.startsWith('/slow-reader') === true) {
         req.pause()
         setTimeout(() => req.resume(), 4 * BODY_TIMEOUT_MS)
       }
@@ -79,13 +79,13 @@ describe('proxy: a stalled request body', () => {
     assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(body)])
   })
 
-  /** The upstream got the 10 bytes the client sent of `url`'s body, then saw its request cut off. */
-  async function assertCutOffUpstream(url: string): Promise<void> {
+  /** The upstream got the `bytes` the client sent of `url`'s body, then saw its request cut off. */
+  async function assertCutOffUpstream(url: string, bytes = 10): Promise<void> {
     const deadline = Date.now() + 3_000
     const seen = (): (typeof requests)[number] | undefined => requests.find((r) => r.url === url)
     while (seen()?.complete === undefined && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 10))
-    assert.equal(seen()?.received, 10, 'the upstream had the bytes that came')
+    assert.equal(seen()?.received, bytes, 'the upstream had the bytes that came')
     assert.equal(seen()?.complete, false, 'the upstream request was cut off, not completed')
   }
 
@@ -116,6 +116,24 @@ describe('proxy: a stalled request body', () => {
     await assertCutOffUpstream('/h2-stalled')
     const line = proxy.log.find((e) => e.path === '/h2-stalled')
     assert.deepEqual([line?.status, line?.bytes], [408, Buffer.byteLength(answer.body)])
+  })
+
+  test('HTTP/2: a client held back by the upstream, then silent, is bounded once the upstream reads', async () => {
+    const started = Date.now()
+    const size = 8 * 1024 * 1024
+    const answer = await h2Post('/slow-reader-stalled', async (stream) => {
+      // More than the buffers on the way hold: flow control holds the client back while the
+      // upstream reads nothing (4× the bound). Then nothing more, never the end of the stream.
+      stream.write(Buffer.alloc(size, 0x61))
+      // Without a bound once the upstream reads again, the stream would stay open: give up here.
+      const guard = setTimeout(() => stream.close(), 4 * BODY_TIMEOUT_MS + 5_000)
+      stream.once('close', () => clearTimeout(guard))
+    })
+    const elapsed = Date.now() - started
+    assert.equal(answer.status, 408, `answered ${answer.status} after ${elapsed} ms`)
+    assert.match(answer.body, /request body stalled: no byte for 300 ms/)
+    assert.ok(elapsed >= 4 * BODY_TIMEOUT_MS, `not while held back (${elapsed} ms)`)
+    await assertCutOffUpstream('/slow-reader-stalled', size)
   })
 
   test('HTTP/2: a body never handed upstream (no healthy upstream) stalls harmlessly', async () => {
