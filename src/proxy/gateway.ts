@@ -34,7 +34,14 @@ import {
   serverName,
 } from './request-fields.js'
 import { compileTrustedProxies } from './trusted-proxies.js'
-import type { Gateway, GatewayLimits, GatewayOptions, Http1Request, SiteOptions } from './types.js'
+import type {
+  Gateway,
+  GatewayLimits,
+  GatewayOptions,
+  Http1Request,
+  RefusedHttp1,
+  SiteOptions,
+} from './types.js'
 import { handleUpgrade, type UpgradeContext } from './upgrade.js'
 
 /** What the access log says of a request. */
@@ -178,12 +185,14 @@ class ProxyGateway implements Gateway {
     })
   }
 
-  refusedHttp1(status: number, bodyBytes: number, peer: string, durationMs: number): void {
+  refusedHttp1(refusal: RefusedHttp1): void {
     // Nothing of the request could be read: it belongs to no site, and is logged as such.
     const log = this.#log
     if (!log) return
-    const entry = { remote: peerOf(peer), method: '', host: '', path: '', status, bytes: bodyBytes }
-    log(accessLogEntry({ ...entry, durationMs, upstream: undefined, proto: '1.1' }, Date.now()))
+    const { status, bodyBytes, durationMs } = refusal
+    const entry = { remote: peerOf(refusal.peer), method: '', host: '', path: '', status }
+    const rest = { bytes: bodyBytes, durationMs, upstream: undefined, proto: '1.1' }
+    log(accessLogEntry({ ...entry, ...rest }, Date.now()))
   }
 
   upgradeHttp1(req: Http1Request, rest: Buffer): boolean {

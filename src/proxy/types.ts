@@ -157,6 +157,17 @@ export interface Http1Request {
  * compatibility layer), WebSockets (RFC 8441 extended CONNECT) included: the server advertises
  * SETTINGS_ENABLE_CONNECT_PROTOCOL.
  */
+/** What the access log is told of a head refused before it could be read. */
+export interface RefusedHttp1 {
+  status: number
+  /** Length of the answer's body. */
+  bodyBytes: number
+  /** The client's address. */
+  peer: string
+  /** From the head's first byte to the refusal, in milliseconds (0 for a head read at once). */
+  durationMs: number
+}
+
 export interface Gateway {
   serveHttp1(req: Http1Request, reply: Reply): void
   /**
@@ -167,10 +178,9 @@ export interface Gateway {
   upgradeHttp1(req: Http1Request, rest: Buffer): boolean
   /**
    * An HTTP/1.1 request the server refused before handing it over (an unreadable, too large or too
-   * slow head): `status` and the answer's body length, from `peer`, `durationMs` after the head's
-   * first byte, for the access log.
+   * slow head), for the access log.
    */
-  refusedHttp1?(status: number, bodyBytes: number, peer: string, durationMs: number): void
+  refusedHttp1?(refusal: RefusedHttp1): void
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
   /** Whether any site answers this host (for the HTTP→HTTPS redirect and certificate names). */
   serves(host: string): boolean

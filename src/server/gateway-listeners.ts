@@ -71,7 +71,7 @@ export function serveHttp1(
       request: (req, reply) => gateway.serveHttp1(req, reply),
       upgrade: (req, rest) => gateway.upgradeHttp1(req, rest),
       refused: (status, bodyBytes, durationMs) =>
-        gateway.refusedHttp1?.(status, bodyBytes, socket.remoteAddress ?? '', durationMs),
+        gateway.refusedHttp1?.({ status, bodyBytes, peer: socket.remoteAddress ?? '', durationMs }),
     },
     {
       // The parser bounds the whole head; the gateway answers 414/431 precisely below this.
