@@ -14,14 +14,14 @@ export interface RelayedFields {
   readonly kept: number[]
   /** Bytes of the kept fields written as `name: value\r\n`. */
   readonly bytes: number
-  /** The Content-Length value, once (repeats of the same value are not kept). */
-  readonly contentLength: string | undefined
+  /** The Content-Length, once (repeats of the same value are not kept). */
+  readonly contentLength: number | undefined
   /** A Date field is among those kept. */
   readonly date: boolean
 }
 
-/** RFC 9110 §8.6: Content-Length = 1*DIGIT (15 digits keep it an exact number). */
-const DIGITS = /^\d{1,15}$/
+/** RFC 9110 §8.6: Content-Length = 1*DIGIT; 15 digits keep it an exact number. */
+const MAX_LENGTH_DIGITS = 15
 
 /**
  * Picks the fields of `raw` (`[name, value, …]` as undici's parser passed them: names are tokens,
@@ -33,7 +33,7 @@ export function relayedFields(raw: readonly Buffer[], ops: CompiledHeaderOps): R
   const dropping = listed !== undefined || ops.drop.size !== 0
   const kept: number[] = []
   let bytes = 0
-  let contentLength: string | undefined
+  let contentLength: number | undefined
   let date = false
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as Buffer
@@ -45,16 +45,27 @@ export function relayedFields(raw: readonly Buffer[], ops: CompiledHeaderOps): R
       if (listed?.has(lower) || ops.drop.has(lower)) continue
     }
     if (n === 14 && nameIs(name, 'content-length')) {
-      const text = value.toString('latin1')
-      if (!DIGITS.test(text)) throw new TypeError(`bad Content-Length "${text}"`)
-      if (contentLength === text) continue
+      const length = digits(value)
+      if (length === contentLength) continue
       if (contentLength !== undefined) throw new TypeError('two different Content-Length values')
-      contentLength = text
+      contentLength = length
     } else if (n === 4 && nameIs(name, 'date')) date = true
     kept.push(i)
     bytes += n + value.length + 4
   }
   return { kept, bytes, contentLength, date }
+}
+
+/** A Content-Length value's number, read from its bytes (RFC 9110 §8.6: 1*DIGIT). */
+function digits(value: Buffer): number {
+  let n = 0
+  for (let i = 0; i < value.length; i++) {
+    const d = (value[i] as number) - 0x30
+    if (d < 0 || d > 9 || i === MAX_LENGTH_DIGITS) break
+    n = n * 10 + d
+    if (i === value.length - 1) return n
+  }
+  throw new TypeError(`bad Content-Length "${value.toString('latin1')}"`)
 }
 
 /** Whether the bytes of `name` are `lower` (a lower-case ASCII name), in any case. */
@@ -84,10 +95,10 @@ function listedInConnection(raw: readonly Buffer[]): Set<string> | undefined {
   let tokens: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     if (!nameIs(raw[i] as Buffer, 'connection')) continue
-    const value = (raw[i + 1] as Buffer).toString('latin1').toLowerCase()
-    // What nearly every peer sends names nothing beyond the hop-by-hop set.
-    if (value === 'keep-alive' || value === 'close') continue
-    for (const t of value.split(',')) {
+    const field = raw[i + 1] as Buffer
+    // What nearly every peer sends names nothing beyond the hop-by-hop set: not even read as text.
+    if (nameIs(field, 'keep-alive') || nameIs(field, 'close')) continue
+    for (const t of field.toString('latin1').toLowerCase().split(',')) {
       const token = t.trim()
       if (token) (tokens ??= new Set()).add(token)
     }

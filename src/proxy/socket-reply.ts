@@ -79,7 +79,8 @@ export class SocketReply implements Reply {
         continue
       text += `${name}: ${value}\r\n`
     }
-    this.#send(`${text}${this.#frame(status, length, date)}`)
+    const contentLength = length === undefined ? undefined : Number(length)
+    this.#send(`${text}${this.#frame(status, contentLength, date)}`)
   }
 
   /**
@@ -103,10 +104,11 @@ export class SocketReply implements Reply {
       if (ops.add[i] === 'date') date = true
       added += `${ops.add[i] as string}: ${ops.add[i + 1] as string}\r\n`
     }
-    const first = statusLine(status)
+    const first = statusLineBytes(status)
     const rest = `${added}${this.#frame(status, fields.contentLength, date)}`
     const buf = Buffer.allocUnsafe(first.length + fields.bytes + rest.length)
-    let at = buf.write(first, 0, 'latin1')
+    buf.set(first, 0)
+    let at = first.length
     for (const i of fields.kept) {
       const name = raw[i] as Buffer
       const value = raw[i + 1] as Buffer
@@ -185,10 +187,10 @@ export class SocketReply implements Reply {
    * the framing and connection fields are ours to write (RFC 9112 §6.1, §9.6), and a Date when the
    * fields had none (RFC 9110 §6.6.1).
    */
-  #frame(status: number, length: string | undefined, date: boolean): string {
+  #frame(status: number, length: number | undefined, date: boolean): string {
     this.#framing = this.#framingFor(status, length !== undefined)
     let text = ''
-    if (this.#framing === 'length') this.#remaining = Number(length)
+    if (this.#framing === 'length') this.#remaining = length as number
     if (this.#framing === 'chunked') text += 'transfer-encoding: chunked\r\n'
     if (this.#framing === 'close') this.#close = true
     if (!date) text += `date: ${httpDate()}\r\n`
@@ -233,6 +235,13 @@ export class SocketReply implements Reply {
     this.#closers = undefined
     if (closers) for (const fn of closers) fn()
   }
+}
+
+/** Status lines as bytes, made on first use (an upstream's status is any of 100-999). */
+const STATUS_LINES: (Buffer | undefined)[] = []
+
+function statusLineBytes(status: number): Buffer {
+  return (STATUS_LINES[status] ??= Buffer.from(statusLine(status), 'latin1'))
 }
 
 function statusLine(status: number): string {
