@@ -9,6 +9,7 @@
 import { METHODS } from 'node:http'
 import { CONTROL_OCTET, TOKEN } from './http-head.js'
 import type { Refusal } from './request-checks.js'
+import { parseRequestLine } from './request-line.js'
 
 export interface RequestHead {
   method: string
@@ -35,11 +36,6 @@ export interface RequestHead {
 
 /** More leading empty lines than this before a request line is not a client being lenient. */
 const MAX_LEADING_CRLF = 8
-/**
- * RFC 9112 §3: method SP request-target SP HTTP-version. Runs of SP are read as one (§3 allows it; the
- * line is rebuilt from its parts, so nothing downstream sees them); no version at all is HTTP/0.9.
- */
-const REQUEST_LINE = /^([A-Z-]+) +([\x21-\x7e]+)(?: +HTTP\/([012]\.\d))?$/
 /** The methods llhttp knows (node:http's list): another token is refused, as node:http does. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS)
 /** Versions that parse; of these, request-checks.ts serves 1.0 and 1.1 and answers the rest 505. */
@@ -75,9 +71,9 @@ export function parseRequestHead(
     return refuse(431, `request head larger than ${maxHeadBytes} bytes`)
   if (end < 0) return undefined
   const lines = buf.toString('latin1', start, end - 4).split('\r\n')
-  const match = REQUEST_LINE.exec(lines[0] as string)
-  if (match === null) return refuse(400, 'bad request line')
-  const [, method = '', target = '', version = '0.9'] = match
+  const line = parseRequestLine(lines[0] as string)
+  if (line === undefined) return refuse(400, 'bad request line')
+  const { method, target, version } = line
   // The common ones compared first: a Set lookup hashes the new string (a cost on every request).
   if (method !== 'GET' && method !== 'POST' && !KNOWN_METHODS.has(method))
     return refuse(400, 'unknown request method')
