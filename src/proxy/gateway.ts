@@ -8,9 +8,9 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
 import type { Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
-import { accessLogEntry, type AccessLogFields } from './access-log.js'
 import { handleExtendedConnect } from './extended-connect.js'
 import { limitedBody } from './limited-body.js'
+import { limitsRefusal } from './limits-refusal.js'
 import { ProxyExchange } from './proxy-exchange.js'
 import { Http2Reply, sendText, type Reply } from './reply.js'
 import {
@@ -18,8 +18,8 @@ import {
   checkHttp2Request,
   isRefusal,
   type CheckedRequest,
-  type Refusal,
 } from './request-checks.js'
+import { logOnClose, logUnrouted, refusedHttp1Entry } from './request-log.js'
 import { buildSites, closeRouteState, type RouteState, type SiteState } from './route-state.js'
 import { normalizeHost, Router } from './router.js'
 import { serveRedirect, serveRespond } from './simple-routes.js'
@@ -30,6 +30,7 @@ import {
   first,
   flatten,
   headersObject,
+  hostField,
   peerOf,
   serverName,
 } from './request-fields.js'
@@ -43,20 +44,6 @@ import type {
   SiteOptions,
 } from './types.js'
 import { handleUpgrade, type UpgradeContext } from './upgrade.js'
-
-/** What the access log says of a request. */
-interface Unrouted {
-  method: string
-  /** Normalised when routed; as sent (or empty) in a refusal's line. */
-  host: string
-  path: string
-  peer: string
-  version: string
-  start: number
-}
-
-/** A refused request-target is logged up to this length (the limit itself may be far larger). */
-const MAX_LOGGED_TARGET = 2048
 
 /** A request after the protocol-specific checks, whichever protocol it came on. */
 interface Incoming extends CheckedRequest {
@@ -108,12 +95,12 @@ class ProxyGateway implements Gateway {
     const start = performance.now()
     const { head } = req
     const raw = head.rawHeaders
-    const refused = this.#limitsRefusal(head.target.length, raw)
+    const refused = limitsRefusal(this.#limits, head.target.length, raw)
     const checked =
       refused ??
       checkHttp1Request(head.version, head.target, raw, serverName(req.socket as TLSSocket))
     if (isRefusal(checked)) {
-      this.#logUnrouted(reply, {
+      logUnrouted(this.#log, this.#router, reply, {
         method: head.method,
         host: hostField(raw),
         path: head.target,
@@ -149,7 +136,7 @@ class ProxyGateway implements Gateway {
     const reply = new Http2Reply(stream, method)
     const path = first(headers[':path'])
     const raw = flatten(headers)
-    const refused = this.#limitsRefusal(path?.length ?? 0, raw)
+    const refused = limitsRefusal(this.#limits, path?.length ?? 0, raw)
     // RFC 8441 extended CONNECT (WebSockets); plain CONNECT tunnels are not offered.
     if (method === 'CONNECT' && !refused)
       return handleExtendedConnect(this.#upgradeContext(), stream, headers, raw, reply, start)
@@ -157,7 +144,7 @@ class ProxyGateway implements Gateway {
     const checked =
       refused ?? checkHttp2Request(first(headers[':authority']), headers.host, path, sni)
     if (isRefusal(checked)) {
-      this.#logUnrouted(reply, {
+      logUnrouted(this.#log, this.#router, reply, {
         method,
         host: first(headers[':authority']) ?? first(headers.host) ?? '',
         path: path ?? '',
@@ -189,10 +176,7 @@ class ProxyGateway implements Gateway {
     // Nothing of the request could be read: it belongs to no site, and is logged as such.
     const log = this.#log
     if (!log) return
-    const { status, bodyBytes, durationMs } = refusal
-    const entry = { remote: peerOf(refusal.peer), method: '', host: '', path: '', status }
-    const rest = { bytes: bodyBytes, durationMs, upstream: undefined, proto: '1.1' }
-    log(accessLogEntry({ ...entry, ...rest }, Date.now()))
+    log(refusedHttp1Entry(refusal, Date.now()))
   }
 
   upgradeHttp1(req: Http1Request, rest: Buffer): boolean {
@@ -235,50 +219,16 @@ class ProxyGateway implements Gateway {
     }
   }
 
-  /** RFC 9110 §15.5.15 (414) and RFC 6585 §5 (431); the parser's own bound is looser, see front. */
-  #limitsRefusal(urlLength: number, raw: readonly string[]): Refusal | undefined {
-    const { maxUrlBytes, maxHeaderCount, maxHeaderBytes } = this.#limits
-    if (urlLength > maxUrlBytes)
-      return {
-        status: 414,
-        message: `request-target longer than ${maxUrlBytes} bytes`,
-        close: true,
-      }
-    if (raw.length / 2 > maxHeaderCount)
-      return { status: 431, message: `more than ${maxHeaderCount} header fields`, close: true }
-    let bytes = 0
-    // Each field as on the wire: name, ": ", value, CRLF.
-    for (let i = 0; i < raw.length; i++) bytes += (raw[i] as string).length + 2
-    if (bytes > maxHeaderBytes) {
-      const message = `request header fields larger than ${maxHeaderBytes} bytes`
-      return { status: 431, message, close: true }
-    }
-    return undefined
-  }
-
-  /**
-   * The access-log line of an answer given before a route was found: a refusal of the request's
-   * head, or no route for its host. Written unless the host names a site whose access log is off: a
-   * request that belongs to no site is logged, as nginx logs it in its default server's log (a flood
-   * of bad requests is what an operator looks for there).
-   */
-  #logUnrouted(reply: Reply, x: Unrouted): void {
-    const name = normalizeHost(x.host)
-    const site = name === undefined ? undefined : this.#router.siteFor(name)
-    if (site?.accessLog === false) return
-    this.#logOnClose(reply, { ...x, path: x.path.slice(0, MAX_LOGGED_TARGET) }, () => undefined)
-  }
-
   #serve(reply: Reply, x: Incoming): void {
     const match = this.#router.match(x.host, x.path)
     if (!match) {
-      this.#logUnrouted(reply, x)
+      logUnrouted(this.#log, this.#router, reply, x)
       return sendText(reply, 404, `no route for ${x.host}\n`)
     }
     const { site, route } = match
     const options = route.options
     let exchange: ProxyExchange | undefined
-    if (site.accessLog && this.#log) this.#logOnClose(reply, x, () => exchange?.upstream)
+    if (site.accessLog && this.#log) logOnClose(this.#log, reply, x, () => exchange?.upstream)
     if (x.contentLength !== undefined && x.contentLength > options.maxBodyBytes) {
       // Refused before any upstream is contacted (and, with Expect: 100-continue, before the body).
       reply.lingerBody()
@@ -313,35 +263,9 @@ class ProxyGateway implements Gateway {
     else if (options.kind === 'redirect') serveRedirect(reply, x.path, options)
     else if (options.kind === 'respond') serveRespond(reply, options)
   }
-
-  #logOnClose(reply: Reply, x: Unrouted, upstream: () => string | undefined): void {
-    const log = this.#log
-    if (!log) return
-    reply.onClose(() => {
-      const fields: AccessLogFields = {
-        remote: x.peer,
-        method: x.method,
-        host: x.host,
-        path: x.path,
-        status: reply.status,
-        bytes: reply.bytes,
-        durationMs: performance.now() - x.start,
-        upstream: upstream(),
-        proto: x.version,
-      }
-      log(accessLogEntry(fields, Date.now()))
-    })
-  }
 }
 
 function noop(): void {}
-
-/** The Host field as sent, for the log of a refused request (empty when there is none). */
-function hostField(raw: readonly string[]): string {
-  for (let i = 0; i < raw.length; i += 2)
-    if ((raw[i] as string).toLowerCase() === 'host') return raw[i + 1] as string
-  return ''
-}
 
 /**
  * What undici gets as the request body: the client's own stream when it can be given away (HTTP/1.1

@@ -1,7 +1,7 @@
 /**
  * Reading a request's fields, for the gateway and the WebSocket paths: the first of a repeated
- * HTTP/2 field, the connection's SNI name and peer address, Cookie and node-style header objects from
- * a flat list, and HTTP/2 fields as the flat list HTTP/1.1 uses.
+ * HTTP/2 field, the connection's SNI name and peer address, Host, Cookie and node-style header
+ * objects from a flat list, and HTTP/2 fields as the flat list HTTP/1.1 uses.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import type { TLSSocket } from 'node:tls'
@@ -20,6 +20,13 @@ export function serverName(socket: TLSSocket | undefined): string | undefined {
 export function peerOf(address: string | undefined): string {
   if (address === undefined) return ''
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+/** The Host field as sent, for the log of a refused request (empty when there is none). */
+export function hostField(raw: readonly string[]): string {
+  for (let i = 0; i < raw.length; i += 2)
+    if ((raw[i] as string).toLowerCase() === 'host') return raw[i + 1] as string
+  return ''
 }
 
 /** The Cookie field(s) of a flat list, joined with `; ` (RFC 9113 §8.2.3), for sticky upstreams. */
