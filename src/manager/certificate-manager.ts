@@ -6,10 +6,9 @@ import { silentLogger } from '../logger.js'
 import type { CertEntry } from '../tls/certificate-cache.js'
 import type { Storage } from '../storage/storage.js'
 import { IssuanceLimiter } from './issuance-limiter.js'
-import { issueLocked } from './issue-locked.js'
 import type { Issuer } from './issuer.js'
 import {
-  managedKey,
+  managedNamed,
   newManaged,
   notReady,
   statusOf,
@@ -25,32 +24,19 @@ import {
 import { askRenewal, declinedWait, type ManageOptions } from './renewal-consent.js'
 import { refreshAri } from './refresh-ari.js'
 import { RenewalRecordWriter } from './renewal-record.js'
-import { loadServable, optional, summarize, type ServedCertificate } from './served-certificate.js'
+import { renewOnce, type RenewDueResult } from './renew-once.js'
+import { renewQueued, type RenewDeps } from './renew-queued.js'
+import { loadServable, type ServedCertificate } from './served-certificate.js'
+import { wakeableSleep } from './wakeable-sleep.js'
 import { waitFor } from './wait-for.js'
 
-export type { CertificateManagerOptions, ManagedStatus }
+export type { CertificateManagerOptions, ManagedStatus, RenewDueResult }
 export { MIN_RENEWAL_INTERVAL_MS } from './renewal-schedule.js'
 export { ISSUE_LOCK_WAIT_MS } from './issue-locked.js'
 export { DECLINED_RECHECK_MS, type ManageOptions, type RenewalConsent } from './renewal-consent.js'
 
 /** Default `timeoutMs` of {@link CertificateManager.ready}: how long a handshake may wait. */
 export const DEFAULT_READY_TIMEOUT_MS = 30_000
-
-/** What {@link CertificateManager.renewDue} did for one name. */
-export interface RenewDueResult {
-  name: string
-  /**
-   * `obtained` (there was none), `renewed`, `adopted` (another process had just renewed it),
-   * `not-due` (nothing to do yet), `failed` (see `error`; recorded and retried as usual).
-   */
-  outcome: 'obtained' | 'renewed' | 'adopted' | 'not-due' | 'failed'
-  status: ManagedStatus
-  /** The CertID sent as `replaces` (RFC 9773 §5) when `renewed`. */
-  replaces?: string
-  error?: Error
-}
-
-type IssueOutcome = Exclude<RenewDueResult['outcome'], 'failed'>
 
 /**
  * Obtains, serves and renews one certificate per configured name (issue 3 §3), publishing each into
@@ -67,7 +53,6 @@ export class CertificateManager {
   readonly #storage: Storage
   readonly #issuer: Issuer
   readonly #clock: Clock
-  readonly #limiter: IssuanceLimiter
   readonly #out: ManagedPublisher
   readonly #random: () => number
   readonly #managed = new Map<string, Managed>()
@@ -76,7 +61,8 @@ export class CertificateManager {
   /** Set when start() begins the loops: a name added after that starts its own. */
   #looping = false
   readonly #records: RenewalRecordWriter
-  readonly #ariDeps: Parameters<typeof refreshAri>[0]
+  /** What the renewal steps work with (renew-queued.ts, renew-once.ts). */
+  readonly #deps: RenewDeps
   readonly #stop = new AbortController()
   readonly #loops: Promise<void>[] = []
   #started: Promise<void> | undefined
@@ -87,11 +73,7 @@ export class CertificateManager {
     this.#storage = options.storage
     this.#issuer = options.issuer
     this.#clock = options.clock ?? systemClock
-    this.#limiter = new IssuanceLimiter(
-      options.maxConcurrentIssuance ?? DEFAULT_MAX_CONCURRENT_ISSUANCE,
-    )
     this.#records = new RenewalRecordWriter(options.storage, options.issuer.key)
-    this.#ariDeps = { issuer: this.#issuer, clock: this.#clock, records: this.#records }
     this.#out = new ManagedPublisher({
       cache: options.cache,
       issuer: options.issuer,
@@ -100,6 +82,16 @@ export class CertificateManager {
       logger: options.logger ?? silentLogger,
       onEvent: options.onEvent,
     })
+    this.#deps = {
+      storage: this.#storage,
+      issuer: this.#issuer,
+      clock: this.#clock,
+      records: this.#records,
+      limiter: new IssuanceLimiter(
+        options.maxConcurrentIssuance ?? DEFAULT_MAX_CONCURRENT_ISSUANCE,
+      ),
+      out: this.#out,
+    }
     this.#random = options.random ?? Math.random
     for (const raw of options.names) {
       // A group shares one certificate, stored and looked up under its first name.
@@ -180,33 +172,17 @@ export class CertificateManager {
   async renewDue(
     options: { names?: readonly string[]; force?: boolean; signal?: AbortSignal } = {},
   ): Promise<RenewDueResult[]> {
-    const selected = (options.names ?? [...this.#managed.keys()]).map((n) => this.#get(n))
+    const selected = (options.names ?? [...this.#managed.keys()]).map((n) =>
+      managedNamed(this.#managed, n),
+    )
     const signal = this.#withStop(options.signal)
     await this.#load()
     const results: RenewDueResult[] = []
     for (const m of selected) {
       if (signal.aborted) throw new AbortedError(signal.reason)
-      results.push(await this.#renewOnce(m, options.force === true, signal))
+      results.push(await renewOnce(this.#deps, m, options.force === true, signal))
     }
     return results
-  }
-
-  async #renewOnce(m: Managed, force: boolean, signal: AbortSignal): Promise<RenewDueResult> {
-    const previous = m.schedule.served?.certId
-    let outcome: IssueOutcome
-    try {
-      await refreshAri(this.#ariDeps, m, signal)
-      outcome =
-        force || this.#clock.now() >= m.schedule.dueAt
-          ? await this.#renew(m, force, signal)
-          : 'not-due'
-    } catch (err) {
-      if (signal.aborted) throw err
-      const error = err instanceof Error ? err : new Error(String(err))
-      return { name: m.name, outcome: 'failed', status: statusOf(m), error }
-    }
-    const replaces = outcome === 'renewed' ? optional('replaces', previous) : {}
-    return { name: m.name, outcome, status: statusOf(m), ...replaces }
   }
 
   /**
@@ -219,7 +195,7 @@ export class CertificateManager {
     name: string,
     options: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<CertEntry> {
-    const m = this.#get(name)
+    const m = managedNamed(this.#managed, name)
     const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
     if (!(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
       throw new RangeError(`ready() timeoutMs ${timeoutMs} must be a finite number of ms >= 0`)
@@ -242,11 +218,11 @@ export class CertificateManager {
     name: string,
     options: { force?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
-    const m = this.#get(name)
+    const m = managedNamed(this.#managed, name)
     const signal = this.#withStop(options.signal)
     if (signal.aborted) throw new AbortedError(signal.reason)
     try {
-      await this.#renew(m, options.force === true, signal)
+      await renewQueued(this.#deps, m, options.force === true, signal)
     } finally {
       m.wake?.abort()
     }
@@ -271,21 +247,22 @@ export class CertificateManager {
     const stop = this.#stop.signal
     while (!stop.aborted) {
       try {
-        await refreshAri(this.#ariDeps, m, stop)
+        await refreshAri(this.#deps, m, stop)
         const now = this.#clock.now()
         // A declined name is expected to expire: no "renewals are failing" warning for it.
         if (!m.declined && m.schedule.expiringSoon(now)) this.#out.about(m, 'expiring_soon')
         if (now >= m.schedule.dueAt) {
           if (!(await this.#renewalAllowed(m, stop))) {
             if (this.#releaseExpired(m)) return
-            await this.#sleep(m, declinedWait(m, this.#clock.now()))
+            await wakeableSleep(this.#clock, stop, m, declinedWait(m, this.#clock.now()))
             continue
           }
-          // Failures are recorded with their retry time by #renew; the loop just looks again.
-          await this.#renew(m, false, stop).catch(() => {})
+          // Failures are recorded with their retry time by renewQueued; the loop just looks again.
+          await renewQueued(this.#deps, m, false, stop).catch(() => {})
           continue
         }
-        await this.#sleep(m, m.schedule.wakeAt(this.#issuer.renewalInfo !== undefined) - now)
+        const wakeAt = m.schedule.wakeAt(this.#issuer.renewalInfo !== undefined)
+        await wakeableSleep(this.#clock, stop, m, wakeAt - now)
       } catch (err) {
         if (stop.aborted) return
         // Not an issuance failure (those are caught above): still back off, never spin.
@@ -314,83 +291,11 @@ export class CertificateManager {
     return true
   }
 
-  /**
-   * Sleeps on the clock; returns early (without error) when `renewNow` wakes the loop, rejects when
-   * the manager stops. The stop signal is linked by hand rather than with `AbortSignal.any`, which
-   * would create a dependent signal per sleep for the life of the manager.
-   */
-  async #sleep(m: Managed, ms: number): Promise<void> {
-    const stop = this.#stop.signal
-    const wake = new AbortController()
-    const onStop = (): void => wake.abort(stop.reason)
-    stop.addEventListener('abort', onStop, { once: true })
-    m.wake = wake
-    try {
-      await this.#clock.sleep(ms, wake.signal)
-    } catch (err) {
-      if (stop.aborted || !wake.signal.aborted) throw err
-    } finally {
-      stop.removeEventListener('abort', onStop)
-      m.wake = undefined
-    }
-  }
-
-  /** Runs one issuance for `m` after any already queued for it, within the concurrency limit. */
-  #renew(m: Managed, force: boolean, signal: AbortSignal): Promise<IssueOutcome> {
-    const run = m.busy.then(() => this.#renewExclusive(m, force, signal))
-    m.busy = run.then(
-      () => {},
-      () => {},
-    )
-    return run
-  }
-
-  async #renewExclusive(m: Managed, force: boolean, signal: AbortSignal): Promise<IssueOutcome> {
-    // Re-checked here: a queued call may find the work done by the one before it.
-    if (!force && this.#clock.now() < m.schedule.dueAt) return 'not-due'
-    await this.#limiter.acquire(signal)
-    try {
-      const previous = m.schedule.served
-      const outcome = await issueLocked(
-        { storage: this.#storage, issuer: this.#issuer, clock: this.#clock },
-        m,
-        force,
-        signal,
-      )
-      if (outcome.adopted) this.#out.publish(m, outcome.served, true, { type: 'loaded' })
-      else if (previous === undefined)
-        this.#out.publish(m, outcome.served, true, { type: 'obtained' })
-      else {
-        const replaces = optional('replaces', outcome.replaces)
-        const event = { type: 'renewed' as const, previous: summarize(previous), ...replaces }
-        this.#out.publish(m, outcome.served, true, event)
-      }
-      return outcome.adopted ? 'adopted' : previous === undefined ? 'obtained' : 'renewed'
-    } catch (err) {
-      // Cancelled is not failed: nothing to retry.
-      if (!signal.aborted) this.#out.failed(m, err)
-      throw err
-    } finally {
-      this.#limiter.release()
-    }
-  }
-
   #loadStored(m: Managed): Promise<ServedCertificate | undefined> {
     return loadServable(this.#storage, this.#issuer.key, m.name, this.#clock.now())
   }
 
   #withStop(signal: AbortSignal | undefined): AbortSignal {
     return signal ? AbortSignal.any([this.#stop.signal, signal]) : this.#stop.signal
-  }
-
-  #get(name: string): Managed {
-    const m = typeof name === 'string' ? this.#managed.get(managedKey(name)) : undefined
-    if (m === undefined) {
-      const known = [...this.#managed.keys()].join(', ')
-      throw new RangeError(
-        `${JSON.stringify(name)} is not managed here; list it in names (managed: ${known})`,
-      )
-    }
-    return m
   }
 }

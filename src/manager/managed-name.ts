@@ -79,6 +79,18 @@ export function managedKey(name: string): string {
   }
 }
 
+/** The managed name `name` looks up in `managed`; a RangeError listing the managed ones when none. */
+export function managedNamed(managed: ReadonlyMap<string, Managed>, name: string): Managed {
+  const m = typeof name === 'string' ? managed.get(managedKey(name)) : undefined
+  if (m === undefined) {
+    const known = [...managed.keys()].join(', ')
+    throw new RangeError(
+      `${JSON.stringify(name)} is not managed here; list it in names (managed: ${known})`,
+    )
+  }
+  return m
+}
+
 /** The ERR_TIMEOUT of a `ready()` that waited `timeoutMs` in vain, with the last issuance error. */
 export function notReady(m: Managed, timeoutMs: number): GatehouseError {
   const { lastError, failures } = m.schedule
