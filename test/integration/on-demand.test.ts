@@ -249,7 +249,6 @@ test('on demand: a name without policy is never issued (no onDemand option)', as
 
 test('on demand: a local name allowed on demand gets a local-CA certificate', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-on-demand-local-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
   const server = await createServer(
     {
       home,
@@ -261,6 +260,7 @@ test('on demand: a local name allowed on demand gets a local-CA certificate', as
   )
   await server.listen()
   t.after(() => server.close())
+  t.after(() => rmSync(home, { recursive: true, force: true }))
   const get = (name: string): Promise<CurlResult> =>
     curl([
       '--resolve',

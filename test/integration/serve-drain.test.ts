@@ -42,12 +42,14 @@ test('drain: GOAWAY to HTTP/2 clients, idle keep-alives closed at once, in-fligh
   const slow = await startUpstream('slow', { delayMs: 800 })
   t.after(() => slow.close())
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-drain-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
   const gh = await startGatehouse(testConfig(home, { sites: sitesTo(slow.port) }), {
     logger: silentLogger,
     createGateway,
   })
   t.after(() => gh.close())
+  // After the close: hooks run in the order they were added, and removing the folder while
+  // Gatehouse still writes to it failed with ENOTEMPTY and left the server running.
+  t.after(() => rmSync(home, { recursive: true, force: true }))
   const port = gh.httpsPort ?? 0
   const ca = readFileSync(join(home, 'local-ca/root.crt'), 'utf8')
 
@@ -101,10 +103,12 @@ test('reload with a new HTTPS port re-listens that listener only; a connection o
   const up = await startUpstream('up')
   t.after(() => up.close())
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-relisten-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
   const config = testConfig(home, { sites: sitesTo(up.port) })
   const gh = await startGatehouse(config, { logger: silentLogger, createGateway })
   t.after(() => gh.close())
+  // After the close: hooks run in the order they were added, and removing the folder while
+  // Gatehouse still writes to it failed with ENOTEMPTY and left the server running.
+  t.after(() => rmSync(home, { recursive: true, force: true }))
   const oldPort = gh.httpsPort ?? 0
   const httpPort = gh.httpPort
   const ca = readFileSync(join(home, 'local-ca/root.crt'), 'utf8')

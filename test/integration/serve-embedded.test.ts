@@ -15,12 +15,12 @@ const noProxy = (): never => {
 
 test('embedded default: the status page over HTTPS with a local-CA certificate curl accepts, health, HTTP redirect', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-serve-embedded-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
   const gh = await startGatehouse(testConfig(home), {
     logger: silentLogger,
     createGateway: noProxy,
   })
   t.after(() => gh.close())
+  t.after(() => rmSync(home, { recursive: true, force: true }))
   const port = gh.httpsPort ?? 0
   const tls = [
     '--resolve',
@@ -91,13 +91,13 @@ test('`gatehouse serve` with no configuration file starts the embedded default',
 
 test('the health endpoint answers on plain HTTP (GET and HEAD, any host); everything else redirects', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-serve-health-'))
-  t.after(() => rmSync(home, { recursive: true, force: true }))
   const config = testConfig(home)
   const gh = await startGatehouse(
     { ...config, server: { ...config.server, healthPath: '/healthz' } },
     { logger: silentLogger, createGateway: noProxy },
   )
   t.after(() => gh.close())
+  t.after(() => rmSync(home, { recursive: true, force: true }))
   const http = `http://127.0.0.1:${gh.httpPort}`
   // -i: the whole answer, so a Location header would show.
   const get = await curl(['-i', '-H', 'Host: localhost', `${http}/healthz?probe=1`])
