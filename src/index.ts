@@ -62,12 +62,12 @@ export {
   type CreateServerOptions,
   type GatehouseServer,
 } from './server/create-server.js'
-export {
-  HttpsServer,
-  type HttpsServerOptions,
-  type ListenerOptions,
-  type HstsOptions,
-} from './server/https-server.js'
+export { HttpsServer } from './server/https-server.js'
+export type {
+  HttpsServerOptions,
+  ListenerOptions,
+  HstsOptions,
+} from './server/https-server-options.js'
 export { CertificateCache, type CertEntry, type CertSource } from './tls/certificate-cache.js'
 export { CertificateSources, type CertificateLookup } from './server/certificate-sources.js'
 export { TLS_PROFILE } from './tls/tls-profile.js'

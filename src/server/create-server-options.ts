@@ -7,7 +7,7 @@ import type { OnDemandOptions } from '../manager/on-demand.js'
 import type { GatewayLimits } from '../proxy/types.js'
 import type { Storage } from '../storage/storage.js'
 import { rejectUnknownKeys } from '../_internal/suggest.js'
-import type { HstsOptions, ListenerOptions } from './https-server.js'
+import type { HstsOptions, ListenerOptions } from './https-server-options.js'
 
 export interface CreateServerOptions {
   /**

@@ -5,7 +5,8 @@ import { test, type TestContext } from 'node:test'
 import { Client } from 'undici'
 import type { SocketReply } from '../proxy/socket-reply.js'
 import type { Http1Request } from '../proxy/types.js'
-import { Http1Connection, type Http1Handlers } from './http1-connection.js'
+import { Http1Connection } from './http1-connection.js'
+import type { Http1Handlers } from './http1-handlers.js'
 
 const LIMITS = {
   maxHeadBytes: 4096,

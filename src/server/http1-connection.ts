@@ -8,84 +8,39 @@
  * row); this is the replacement for the gateway's HTTP/1.1 side.
  */
 import type { Duplex, Readable } from 'node:stream'
-import { bodyTracker, type BodyTracker } from '../proxy/response-body.js'
+import type { BodyTracker } from '../proxy/response-body.js'
 import type { Refusal } from '../proxy/request-checks.js'
-import { parseRequestHead, type RequestHead } from '../proxy/request-head.js'
+import type { RequestHead } from '../proxy/request-head.js'
 import { SocketReply, type ReplyOwner } from '../proxy/socket-reply.js'
 import { minimalResponse } from '../proxy/http-head.js'
-import type { Http1Request } from '../proxy/types.js'
-import { appendBytes } from './append-bytes.js'
+import { ConnectionTimer } from './connection-timer.js'
+import type { Http1Handlers } from './http1-handlers.js'
+import type { Http1Limits } from './http1-limits.js'
+import { http1Request, noContinue, type ContinueOwner } from './http1-request.js'
 import { RequestBody, type BodyOwner } from './request-body.js'
+import { requestBodyTracker } from './request-body-tracker.js'
+import { RequestBuffer } from './request-buffer.js'
 import { STATUS_CODES } from 'node:http'
 
-export interface Http1Limits {
-  /** The parser's hard bound on a request head, bytes (431 beyond it). */
-  maxHeadBytes: number
-  /** From the first byte of a head to its end, ms (408 after it). */
-  headerTimeoutMs: number
-  /**
-   * The longest pause between two reads of a request body, ms (408 after it, or the connection
-   * destroyed once the answer has begun), as nginx's `client_body_timeout`. Not counted while the
-   * body's reader is full: that wait is the handler's, not the client's.
-   */
-  bodyTimeoutMs: number
-  /** How long a connection may wait for its next request, ms (closed after it). */
-  idleTimeoutMs: number
-  /** How long an answered request's unread body may keep coming before the connection closes, ms. */
-  lingerMs: number
-}
-
-export interface Http1Handlers {
-  request(req: Http1Request, reply: SocketReply): void
-  /**
-   * A request with `Connection: upgrade` and an Upgrade field. Return true to take the socket over
-   * (`rest`: bytes read past the head); false serves it as a plain request on a connection that
-   * closes after it (RFC 9110 §7.8 lets a server ignore an upgrade).
-   */
-  upgrade(req: Http1Request, rest: Buffer): boolean
-  /**
-   * A request refused before it reached {@link request}: its head unreadable, too large or too slow
-   * (400, 431, 408), or its chunked body malformed in the head's packet. `bodyBytes` is the length of
-   * the answer's body; `durationMs`, the time from the head's first byte to the refusal. For the
-   * access log; the connection closes after the answer.
-   */
-  refused?(status: number, bodyBytes: number, durationMs: number): void
-}
-
 type State = 'idle' | 'head' | 'body' | 'waiting' | 'discard' | 'closed' | 'upgraded'
-/** What the one timer bounds; `none` while a request is served (a timer left running is unheeded). */
-type Wait = 'idle' | 'head' | 'body' | 'linger' | 'closing' | 'none'
 
 /** Bytes of pipelined requests held while an answer is under way; reading pauses beyond it. */
 const PIPELINE_BYTES = 64 * 1024
 /** After our last byte, how long a client that does not close its side keeps the socket. */
 const CLOSING_MS = 1000
-const EMPTY = Buffer.alloc(0)
 
-export class Http1Connection implements ReplyOwner, BodyOwner {
+export class Http1Connection implements ReplyOwner, BodyOwner, ContinueOwner {
   readonly #socket: Duplex
   readonly #handlers: Http1Handlers
   readonly #limits: Http1Limits
   #state: State = 'idle'
-  #buffer: Buffer = EMPTY
-  /** The storage #buffer was gathered into, when it was (see #gather). */
-  #store: Buffer | undefined
+  /** Read and not used yet: a head in parts, pipelined requests. */
+  readonly #input = new RequestBuffer()
   #tracker: BodyTracker | undefined
   #body: RequestBody | undefined
   #reply: SocketReply | undefined
-  /** The one timer, for what #wait says: re-armed as the connection moves on, never two at once. */
-  #timer: NodeJS.Timeout | undefined
-  /** The length #timer was made with: arming it again for as long is a refresh(). */
-  #timerMs = 0
-  #wait: Wait = 'idle'
-  /** Bytes at the start of #buffer searched for the end of a head by a parse that found none. */
-  #scanned = 0
-  /**
-   * performance.now() at the first byte of a head that came in parts (when the header timeout
-   * starts), for a refusal's duration; -1 for a head read whole from one packet: its refusal took
-   * no time, and the keep-alive path reads no clock.
-   */
-  #headStart = -1
+  /** The one timer, re-armed for whatever the connection waits on (connection-timer.ts). */
+  readonly #timer: ConnectionTimer
   /** The request asked for 100 Continue, not sent yet: the client may hold its body back till then. */
   #awaitingContinue = false
   #closeAfterBody = false
@@ -97,10 +52,11 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     this.#socket = socket
     this.#handlers = handlers
     this.#limits = limits
+    this.#timer = new ConnectionTimer(this.#onTimer)
     socket.on('data', this.#onData)
     socket.on('error', this.#onError)
     socket.on('close', this.#onClose)
-    this.#arm(limits.idleTimeoutMs, 'idle')
+    this.#timer.arm(limits.idleTimeoutMs, 'idle')
   }
 
   /** Closes the connection if it waits for a request (RFC 9112 §9.6); returns whether it did. */
@@ -113,13 +69,23 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
   /** BodyOwner: the body's reader is full. Its wait is not the client's: no body timeout meanwhile. */
   bodyFull(): void {
     this.#socket.pause()
-    if (this.#wait === 'body') this.#disarm()
+    if (this.#timer.wait === 'body') this.#timer.disarm()
   }
 
   /** BodyOwner: the body's reader wants more (also called once as it starts reading). */
   bodyWanted(): void {
     this.#socket.resume()
     this.#armBody()
+  }
+
+  /** ContinueOwner: the handler wants the body; sent only while its request is read. */
+  continueBody(body: Readable): boolean {
+    if (this.#body !== body) return false
+    this.#socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+    // A client that waited for this sends its body only now: its pause counts from here.
+    this.#awaitingContinue = false
+    this.#armBody()
+    return true
   }
 
   /** ReplyOwner: the answer was handed to the socket in full. */
@@ -133,7 +99,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       this.#closeAfterBody = close
       this.#body?.destroy()
       this.#body = undefined
-      this.#arm(this.#limits.lingerMs, 'linger')
+      this.#timer.arm(this.#limits.lingerMs, 'linger')
       this.#socket.resume()
       return
     }
@@ -147,12 +113,12 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
       case 'discard':
         return this.#feedBody(chunk)
       case 'waiting':
-        this.#gather(chunk)
-        if (this.#buffer.length > PIPELINE_BYTES) this.#socket.pause()
+        this.#input.gather(chunk)
+        if (this.#input.length > PIPELINE_BYTES) this.#socket.pause()
         return
       case 'idle':
       case 'head':
-        this.#gather(chunk)
+        this.#input.gather(chunk)
         return this.#next()
       default:
         return
@@ -170,7 +136,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
 
   readonly #onClose = (): void => {
     this.#state = 'closed'
-    this.#disarm()
+    this.#timer.disarm()
     if (this.#body && !this.#tracker?.done) this.#body.destroy(new Error('the client went away'))
     this.#reply?.ended()
   }
@@ -196,76 +162,45 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     }
   }
 
-  /** Appends a packet to #buffer, copying each byte a bounded number of times (append-bytes.ts). */
-  #gather(chunk: Buffer): void {
-    // The keep-alive path: a request in a packet of its own, taken as it is.
-    if (this.#buffer.length === 0) {
-      this.#buffer = chunk
-      this.#store = undefined
-      return
-    }
-    const g = appendBytes({ bytes: this.#buffer, store: this.#store }, chunk)
-    this.#buffer = g.bytes
-    this.#store = g.store
-  }
-
   #readNext(): void {
-    if (this.#buffer.length === 0) {
+    if (this.#input.length === 0) {
       this.#state = 'idle'
-      this.#arm(this.#limits.idleTimeoutMs, 'idle')
+      this.#timer.arm(this.#limits.idleTimeoutMs, 'idle')
       this.#socket.resume()
       return
     }
-    if (this.#state !== 'head') this.#headStart = -1
-    const parsed = parseRequestHead(this.#buffer, this.#limits.maxHeadBytes, this.#scanned)
+    const parsed = this.#input.readHead(this.#limits.maxHeadBytes, this.#state === 'head')
     if (parsed === undefined) {
-      // The next packet's search resumes here: a head sent a byte at a time costs linear time.
-      this.#scanned = this.#buffer.length
-      if (this.#state !== 'head') {
-        this.#headStart = performance.now()
-        this.#arm(this.#limits.headerTimeoutMs, 'head')
-      }
+      if (this.#state !== 'head') this.#timer.arm(this.#limits.headerTimeoutMs, 'head')
       this.#state = 'head'
       this.#socket.resume()
       return
     }
-    this.#scanned = 0
-    // Not cleared: on keep-alive the idle wait after the answer refreshes this very timer, where a
-    // clear and a new one would allocate per request.
-    this.#wait = 'none'
+    this.#timer.unheed()
     if ('status' in parsed) return this.#refuse(parsed)
-    // An empty rest must not keep the chunk it came from alive on an idle connection.
-    this.#buffer = parsed.size === this.#buffer.length ? EMPTY : this.#buffer.subarray(parsed.size)
-    this.#store = undefined
+    this.#input.dropHead(parsed.size)
     this.#start(parsed)
   }
 
   #start(head: RequestHead): void {
-    const framing = head.chunked
-      ? ({ kind: 'chunked' } as const)
-      : head.contentLength
-        ? ({ kind: 'length', length: head.contentLength } as const)
-        : undefined
-    this.#tracker = framing ? bodyTracker(framing) : undefined
-    const body = framing ? new RequestBody(this) : null
+    this.#tracker = requestBodyTracker(head)
+    const body = this.#tracker ? new RequestBody(this) : null
     this.#body = body ?? undefined
-    const req = this.#request(head, body)
-    this.#awaitingContinue = req.continue !== noop
+    const req = http1Request(head, body, this.#socket, this)
+    this.#awaitingContinue = req.continue !== noContinue
     if (head.upgrade) {
       this.#state = 'upgraded'
-      const rest = this.#buffer
-      this.#buffer = EMPTY
+      const rest = this.#input.take()
       this.#detach()
       if (this.#handlers.upgrade(req, rest)) return
       this.#attach()
-      this.#buffer = rest
+      this.#input.putBack(rest)
       head.close = true
     }
     const reply = new SocketReply(this.#socket, this, head.method, head.version, head.close)
     this.#state = body ? 'body' : 'waiting'
-    if (body && this.#buffer.length > 0) {
-      const taken = this.#buffer
-      this.#buffer = EMPTY
+    if (body && this.#input.length > 0) {
+      const taken = this.#input.take()
       // Fed before the reply is the connection's: a refusal here (a malformed chunked body, 400) is
       // of a request no handler will see, reported to `refused` for the access log.
       this.#feedBody(taken)
@@ -282,33 +217,16 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
    * calls this again), and not held back by the client for a 100 Continue we have not sent.
    */
   #armBody(): void {
-    if (this.#state !== 'body' || this.#wait === 'body' || this.#awaitingContinue) return
-    if (!this.#socket.isPaused()) this.#arm(this.#limits.bodyTimeoutMs, 'body')
-  }
-
-  #request(head: RequestHead, body: Readable | null): Http1Request {
-    const socket = this.#socket
-    if (!body || !expectsContinue(head.rawHeaders)) return { head, body, socket, continue: noop }
-    let sent = false
-    const sendContinue = (): void => {
-      // Once the request is over (answered, refused, or its body in), an interim answer would
-      // arrive after the final one (RFC 9110 §15.2): the handler asked too late.
-      if (sent || this.#body !== body) return
-      sent = true
-      socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
-      // A client that waited for this sends its body only now: its pause counts from here.
-      this.#awaitingContinue = false
-      this.#armBody()
-    }
-    return { head, body, socket, continue: sendContinue }
+    if (this.#state !== 'body' || this.#timer.wait === 'body' || this.#awaitingContinue) return
+    if (!this.#socket.isPaused()) this.#timer.arm(this.#limits.bodyTimeoutMs, 'body')
   }
 
   #feedBody(chunk: Buffer): void {
     const tracker = this.#tracker
     if (!tracker) return
     const body = this.#state === 'body' ? this.#body : undefined
-    // A read: the body timeout starts again (refresh() reuses the timer, nothing is allocated).
-    if (body && this.#wait === 'body') this.#timer?.refresh()
+    // A read: the body timeout starts again.
+    if (body && this.#timer.wait === 'body') this.#timer.refresh()
     let used: number
     try {
       used = tracker.feed(chunk, body ? (data) => body.deliver(data) : undefined)
@@ -321,18 +239,18 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     }
     if (used < chunk.length) {
       const rest = chunk.subarray(used)
-      this.#gather(rest)
+      this.#input.gather(rest)
     }
     if (!tracker.done) return
     this.#tracker = undefined
     body?.complete()
     this.#body = undefined
     if (this.#state === 'discard') {
-      this.#disarm()
+      this.#timer.disarm()
       if (this.#closeAfterBody) this.#endAfterWrite()
       else this.#next()
     } else {
-      this.#disarm()
+      this.#timer.disarm()
       this.#state = 'waiting'
     }
   }
@@ -359,8 +277,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     this.#socket.write(answer)
     this.#endAfterWrite()
     if (reply === undefined) {
-      const ms = this.#headStart < 0 ? 0 : performance.now() - this.#headStart
-      this.#handlers.refused?.(refusal.status, bodyBytes, ms)
+      this.#handlers.refused?.(refusal.status, bodyBytes, this.#input.headMs())
     }
   }
 
@@ -369,31 +286,13 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     this.#detach()
     this.#socket.end()
     // A client that never reads must not hold the socket open.
-    this.#arm(CLOSING_MS, 'closing')
-  }
-
-  #arm(ms: number, wait: Wait): void {
-    if (this.#timer !== undefined && this.#timerMs === ms) {
-      this.#wait = wait
-      this.#timer.refresh()
-      return
-    }
-    this.#disarm()
-    this.#wait = wait
-    this.#timerMs = ms
-    this.#timer = setTimeout(this.#onTimer, ms).unref()
-  }
-
-  #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#wait = 'none'
+    this.#timer.arm(CLOSING_MS, 'closing')
   }
 
   #expired(): void {
-    this.#timer = undefined
-    if (this.#wait === 'none') return
-    if (this.#wait === 'head' && this.#state === 'head') {
+    const wait = this.#timer.fired()
+    if (wait === 'none') return
+    if (wait === 'head' && this.#state === 'head') {
       const ms = this.#limits.headerTimeoutMs
       return this.#refuse({
         status: 408,
@@ -401,7 +300,7 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
         close: true,
       })
     }
-    if (this.#wait === 'body' && this.#state === 'body') return this.#bodyTimedOut()
+    if (wait === 'body' && this.#state === 'body') return this.#bodyTimedOut()
     this.#socket.destroy()
   }
 
@@ -431,15 +330,4 @@ export class Http1Connection implements ReplyOwner, BodyOwner {
     this.#socket.on('data', this.#onData)
     this.#socket.on('close', this.#onClose)
   }
-}
-
-function noop(): void {}
-
-function expectsContinue(raw: readonly string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
-    if (name.length === 6 && name.toLowerCase() === 'expect')
-      return (raw[i + 1] as string).toLowerCase() === '100-continue'
-  }
-  return false
 }

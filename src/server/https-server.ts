@@ -4,25 +4,18 @@ import {
   type Server as HttpServer,
   type ServerResponse,
 } from 'node:http'
-import {
-  createSecureServer,
-  type Http2SecureServer,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
-} from 'node:http2'
+import { createSecureServer, type Http2SecureServer } from 'node:http2'
 import { Server as NetServer, type Socket } from 'node:net'
 import type { SecureContext, TLSSocket } from 'node:tls'
 import { GatehouseError } from '../errors.js'
 import { Http01Responder } from '../issuance/http-01-responder.js'
 import { closeServer, listen } from '../issuance/listener.js'
 import { ACME_TLS_ALPN, TlsAlpnResponder } from '../issuance/tls-alpn-01-responder.js'
-import type { ChallengeStore } from '../issuance/challenge-store.js'
-import type { CertificateLookup } from './certificate-sources.js'
 import { ConnectionTracker } from './connection-tracker.js'
 import { httpsRedirectTarget } from './redirect.js'
-import { TICKET_SESSION_ID_CONTEXT, type TicketKeyRing } from './ticket-keys.js'
+import { TICKET_SESSION_ID_CONTEXT } from './ticket-keys.js'
 import { TLS_PROFILE } from '../tls/tls-profile.js'
-import type { Gateway, GatewayLimits } from '../proxy/types.js'
+import type { Gateway } from '../proxy/types.js'
 import {
   attachGateway,
   serveHttp1,
@@ -31,81 +24,8 @@ import {
 } from './gateway-listeners.js'
 import { listeningIps, localIpName, startContextByLocalAddress } from './local-address-context.js'
 import { selectContext } from './select-context.js'
-
-/** Where a listener binds. `port: 0` takes any free port; `port: -1` disables the listener. */
-export interface ListenerOptions {
-  /** Default `0.0.0.0`. */
-  host?: string
-  /** Default 443 for HTTPS, 80 for HTTP. */
-  port?: number
-}
-
-export interface HstsOptions {
-  /** Seconds. Default 31 536 000 (one year). */
-  maxAgeSeconds?: number
-  includeSubDomains?: boolean
-  preload?: boolean
-}
-
-export type RequestHandler = (
-  req: IncomingMessage | Http2ServerRequest,
-  res: ServerResponse | Http2ServerResponse,
-) => void
-
-export interface HttpsServerOptions {
-  /** The certificates served, looked up synchronously by SNI name (a CertificateCache or CertificateSources). */
-  cache: CertificateLookup
-  /**
-   * Served to clients that send no SNI (an IP address in the URL) and for names with no certificate,
-   * instead of failing the handshake. Default: none, so such handshakes fail. A certificate in
-   * `cache` for the local IP address a connection arrived on takes its place for that connection.
-   */
-  defaultCertificate?: { certificatePem: string; privateKeyPem: string }
-  https?: ListenerOptions
-  http?: ListenerOptions
-  /** HTTP-01 answers, shared with the issuance solvers. Default: a new responder. */
-  http01?: Http01Responder
-  /** TLS-ALPN-01 answers, shared with the issuance solvers. Default: a new responder. */
-  tlsAlpn?: TlsAlpnResponder
-  /**
-   * Pending answers shared with other processes (workers, instances): the default responders fall
-   * back to it, so whichever process the validator reaches can answer. Default: none.
-   */
-  challengeStore?: ChallengeStore
-  /** Send Strict-Transport-Security on HTTPS responses. Default off. */
-  hsts?: boolean | HstsOptions
-  /**
-   * Offer HTTP/2 (ALPN `h2`, RFC 9113 §3.2). Default true. `false` selects only `http/1.1` (RFC 7301
-   * §3.2: the server picks from the client's list), so every request reaches the app as `node:http`
-   * objects: for apps that break on Node's HTTP/2 compatibility objects (Express 4 and 5 replace the
-   * request's prototype with one built on `http.IncomingMessage`).
-   */
-  http2?: boolean
-  /** Hosts the HTTP listener redirects to HTTPS. Default: hosts the cache has a certificate for. */
-  redirects?: (host: string) => boolean
-  /**
-   * Tried on the HTTP listener after HTTP-01 and before the redirect; returns true when it answered
-   * (a health endpoint, for load balancers and checks that speak no TLS). Default: none.
-   */
-  httpFirst?: (req: IncomingMessage, res: ServerResponse) => boolean
-  /**
-   * Called during a handshake for a name with no certificate yet (one being obtained, say); resolve
-   * true once `cache` has one. Bounded by `certificateWaitMs`.
-   */
-  waitForCertificate?: (servername: string, signal: AbortSignal) => Promise<boolean>
-  /** Milliseconds a handshake waits in `waitForCertificate`. Default 10 000. */
-  certificateWaitMs?: number
-  /**
-   * Session-ticket keys shared with other servers (see TicketKeyRing), applied now and on every
-   * rotation. The caller starts and stops the ring. Default: Node's per-server random key.
-   */
-  ticketKeys?: TicketKeyRing
-  /**
-   * Header, URL and timeout limits, applied when the app is a {@link Gateway} (see
-   * gateway-listeners.ts for the defaults).
-   */
-  limits?: Partial<GatewayLimits>
-}
+import type { HttpsServerOptions, ListenerOptions, RequestHandler } from './https-server-options.js'
+import { withHsts } from './with-hsts.js'
 
 function isGateway(app: RequestHandler | Gateway): app is Gateway {
   return typeof app === 'object' && typeof app.handleStream === 'function'
@@ -352,19 +272,5 @@ function checkPort(port: number, name: string): void {
       'ERR_CONFIG',
       `${name} is ${port}; use 1-65535, 0 for any free port, or -1 to disable`,
     )
-  }
-}
-
-function withHsts(app: RequestHandler, hsts: boolean | HstsOptions | undefined): RequestHandler {
-  if (!hsts) return app
-  const o = hsts === true ? {} : hsts
-  const value = [
-    `max-age=${o.maxAgeSeconds ?? 31_536_000}`,
-    ...(o.includeSubDomains ? ['includeSubDomains'] : []),
-    ...(o.preload ? ['preload'] : []),
-  ].join('; ')
-  return (req, res) => {
-    res.setHeader('strict-transport-security', value)
-    app(req, res)
   }
 }

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type GatehouseServer } from '../../src/server/create-server.js'
-import type { RequestHandler } from '../../src/server/https-server.js'
+import type { RequestHandler } from '../../src/server/https-server-options.js'
 import { CHROMIUM_FLAGS } from '../helpers/chromium.js'
 
 /**

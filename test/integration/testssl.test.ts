@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { LocalCa } from '../../src/local-ca/local-ca.js'
 import { createServer } from '../../src/server/create-server.js'
 import { MemoryStorage } from '../../src/storage/memory-storage.js'
-import type { RequestHandler } from '../../src/server/https-server.js'
+import type { RequestHandler } from '../../src/server/https-server-options.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 /**
