@@ -23,6 +23,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /** A route's header operations, compiled once: names to drop, pairs to add. */
 export interface CompiledHeaderOps {
   readonly drop: ReadonlySet<string>
+  /** The same names as a list, for comparing bytes against (relayed-fields.ts). */
+  readonly dropList: readonly string[]
   readonly add: readonly string[]
   /** `set` names Host: ours is replaced (a bare `remove` of Host is ignored: HTTP/1.1 needs one). */
   readonly setsHost: boolean
@@ -56,13 +58,20 @@ export function isHopByHop(lower: string): boolean {
 const HOP_BY_HOP_LENGTH = (n: number): boolean =>
   n === 2 || n === 7 || n === 10 || n === 14 || n === 16 || n === 17
 
-export const NO_HEADER_OPS: CompiledHeaderOps = { drop: new Set(), add: [], setsHost: false }
+export const NO_HEADER_OPS: CompiledHeaderOps = {
+  drop: new Set(),
+  dropList: [],
+  add: [],
+  setsHost: false,
+}
 
 export function compileHeaderOps(ops: HeaderOps): CompiledHeaderOps {
   const set = Object.entries(ops.set).map(([k, v]) => [k.toLowerCase(), v] as const)
   if (set.length === 0 && ops.remove.length === 0) return NO_HEADER_OPS
+  const drop = new Set([...ops.remove.map((n) => n.toLowerCase()), ...set.map(([k]) => k)])
   return {
-    drop: new Set([...ops.remove.map((n) => n.toLowerCase()), ...set.map(([k]) => k)]),
+    drop,
+    dropList: [...drop],
     add: set.flat(),
     setsHost: set.some(([k]) => k === 'host'),
   }

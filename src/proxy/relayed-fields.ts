@@ -30,7 +30,7 @@ const MAX_LENGTH_DIGITS = 15
  */
 export function relayedFields(raw: readonly Buffer[], ops: CompiledHeaderOps): RelayedFields {
   const listed = listedInConnection(raw)
-  const dropping = listed !== undefined || ops.drop.size !== 0
+  const drop = ops.dropList
   const kept: number[] = []
   let bytes = 0
   let contentLength: number | undefined
@@ -39,11 +39,9 @@ export function relayedFields(raw: readonly Buffer[], ops: CompiledHeaderOps): R
     const name = raw[i] as Buffer
     const value = raw[i + 1] as Buffer
     const n = name.length
-    if (isHopByHopName(name)) continue
-    if (dropping) {
-      const lower = name.toString('latin1').toLowerCase()
-      if (listed?.has(lower) || ops.drop.has(lower)) continue
-    }
+    if (isHopByHopName(name) || (drop.length !== 0 && isOneOf(name, drop))) continue
+    // Only when a Connection field names fields beyond the hop-by-hop ones (rare): as text.
+    if (listed?.has(name.toString('latin1').toLowerCase()) === true) continue
     if (n === 14 && nameIs(name, 'content-length')) {
       const length = digits(value)
       if (length === contentLength) continue
@@ -83,11 +81,15 @@ export function nameIs(name: Buffer, lower: string): boolean {
 const HOP_BY_HOP_BY_LENGTH: (string[] | undefined)[] = []
 for (const hop of HOP_BY_HOP) (HOP_BY_HOP_BY_LENGTH[hop.length] ??= []).push(hop)
 
+/** Whether `name` is one of `lowers` (lower-case names), in any case. */
+function isOneOf(name: Buffer, lowers: readonly string[]): boolean {
+  for (const lower of lowers) if (nameIs(name, lower)) return true
+  return false
+}
+
 function isHopByHopName(name: Buffer): boolean {
   const candidates = HOP_BY_HOP_BY_LENGTH[name.length]
-  if (candidates === undefined) return false
-  for (const hop of candidates) if (nameIs(name, hop)) return true
-  return false
+  return candidates !== undefined && isOneOf(name, candidates)
 }
 
 /** Names listed in Connection fields (lower case), undefined when there are none. */
