@@ -66,13 +66,8 @@ export class UpstreamAttempts {
   /** The upstream for the next attempt, never one tried before; undefined when none is healthy. */
   next(): Pick | undefined {
     const { clientIp, cookie } = this.#req
-    return this.#group.pick({
-      clientIp,
-      // The gateway serves HTTPS only (plain HTTP is redirected): a sticky cookie is always Secure.
-      secure: true,
-      ...(cookie !== undefined ? { cookie } : {}),
-      ...(this.#tried ? { exclude: this.#tried } : {}),
-    })
+    // The gateway serves HTTPS only (plain HTTP is redirected): a sticky cookie is always Secure.
+    return this.#group.pick({ clientIp, secure: true, cookie, exclude: this.#tried })
   }
 
   /**

@@ -31,9 +31,9 @@ export interface Upstream {
 export interface PickContext {
   clientIp: string
   /** The request's Cookie header, for `cookie` stickiness. */
-  cookie?: string
+  cookie?: string | undefined
   /** Upstreams already tried for this request (retries pick another). */
-  exclude?: ReadonlySet<Upstream>
+  exclude?: ReadonlySet<Upstream> | undefined
   /** The request came over TLS: a sticky cookie set for it is marked `Secure`. Default false. */
   secure?: boolean
 }
@@ -156,9 +156,12 @@ export class UpstreamGroup {
   #candidates(exclude: ReadonlySet<Upstream> | undefined): readonly UpstreamServer[] {
     const now = this.#clock.now()
     const all = this.#upstreams
-    const usable = (u: UpstreamServer): boolean => u.isAvailable(now) && !exclude?.has(u)
-    if ((exclude === undefined || exclude.size === 0) && all.every(usable)) return all
-    return all.filter(usable)
+    // Every request asks: the usual answer (all of them) without a closure or a new array.
+    let allUsable = exclude === undefined || exclude.size === 0
+    for (let i = 0; allUsable && i < all.length; i++)
+      allUsable = (all[i] as UpstreamServer).isAvailable(now)
+    if (allUsable) return all
+    return all.filter((u) => u.isAvailable(now) && !exclude?.has(u))
   }
 
   #pickSticky(candidates: readonly UpstreamServer[], turn: number, ctx: PickContext): Pick {
