@@ -46,8 +46,31 @@ async function tcpServer(
       setTimeout(() => conn.end(a.subarray(5)), 20)
     })
   })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', resolve)
+  })
   return { server, lengths }
+}
+
+/**
+ * A UDP and a TCP server on one port number. The UDP port is free for UDP only: another test's TCP
+ * socket may hold that number (EADDRINUSE, seen in CI), so a few numbers are tried.
+ */
+async function udpAndTcp(
+  onMessage: (msg: Buffer, reply: (b: Buffer) => void) => void,
+  tag: number,
+): Promise<{ udp: Socket; tcp: { server: Server; lengths: number[] }; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = await udpServer(onMessage)
+    const port = udp.address().port
+    try {
+      return { udp, tcp: await tcpServer(port, tag), port }
+    } catch (err) {
+      udp.close()
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 10) throw err
+    }
+  }
 }
 
 const options = { timeoutMs: 3000, clock: systemClock }
@@ -67,9 +90,7 @@ test('UDP: ignores a datagram with another ID and returns the matching answer', 
 })
 
 test('a truncated UDP answer is asked again over TCP; a message over 512 bytes goes straight to TCP', async () => {
-  const udp = await udpServer((msg, reply) => reply(answer(msg, 0x02, 1))) // TC set
-  const port = udp.address().port
-  const tcp = await tcpServer(port, 9)
+  const { udp, tcp, port } = await udpAndTcp((msg, reply) => reply(answer(msg, 0x02, 1)), 9) // TC set
   try {
     const got = await exchange({ host: '127.0.0.1', port }, query(11), options)
     assert.equal(got[11], 9, 'the TCP answer wins')
