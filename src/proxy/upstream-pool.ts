@@ -3,12 +3,12 @@
  * a stack so that a request takes one in constant time.
  *
  * undici's own `Pool` looks for a free client by walking its whole list from the start on every
- * request: with 50 requests in flight, most of 50 busy clients were passed over each time, the
- * largest single cost of undici's in a proxied request (~0.2 µs of ~28; BENCHMARKS.md). The
- * protocol work, the connection's life and the keep-alive stay undici's; only the choice of
- * connection is ours. As with `Pool`, clients are kept once made (each reconnects when it next
- * serves a request after its connection closed), there is no limit on their number, and the last
- * one used goes first (its connection is the likeliest still open).
+ * request: with 50 requests in flight, most of 50 busy clients were passed over each time (this
+ * pool measured 2-3% less CPU per proxied request; BENCHMARKS.md). The protocol work, the
+ * connection's life and the keep-alive stay undici's; only the choice of connection is ours. As
+ * with `Pool`, clients are kept once made (each reconnects when it next serves a request after its
+ * connection closed) and there is no limit on their number; unlike it, the last one freed goes
+ * first (its connection is the likeliest still open, and the others may idle out).
  */
 import { Client, Dispatcher, errors } from 'undici'
 
