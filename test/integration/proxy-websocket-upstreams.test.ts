@@ -44,6 +44,16 @@ interface Client {
 
 const PROTOCOLS = ['1.1', '2'] as const
 
+/** `count` WebSocket handshakes on `/ws` one after another: each one's status and upstream. */
+async function handshakes(client: Client, count: number): Promise<[number, string | undefined][]> {
+  const answers: [number, string | undefined][] = []
+  for (let i = 0; i < count; i++) {
+    const ws = await client.webSocket('/ws')
+    answers.push([ws.status, ws.text])
+  }
+  return answers
+}
+
 async function clientFor(
   t: TestContext,
   proxy: ProxyFixture,
@@ -208,12 +218,7 @@ for (const proto of PROTOCOLS) {
     const live = await namedUpstream(t, 'live')
     const proxy = await proxyTo(t, [`http://127.0.0.1:${await deadPort()}`, live])
     const client = await clientFor(t, proxy, proto)
-    const answers: Array<[number, string | undefined]> = []
-    for (let i = 0; i < 6; i++) {
-      const ws = await client.webSocket('/ws')
-      answers.push([ws.status, ws.text])
-    }
-    assert.deepEqual(answers, Array(6).fill([switched, 'live']))
+    assert.deepEqual(await handshakes(client, 6), Array(6).fill([switched, 'live']))
   })
 
   test(`HTTP/${proto}: TLS failures to an https upstream are retried and eject it (passive health)`, async (t) => {
@@ -231,12 +236,7 @@ for (const proto of PROTOCOLS) {
       passiveHealth: { maxFails: 2, failWindowMs: 60_000, ejectMs: 60_000 },
     })
     const client = await clientFor(t, proxy, proto)
-    const answers: Array<[number, string | undefined]> = []
-    for (let i = 0; i < 8; i++) {
-      const ws = await client.webSocket('/ws')
-      answers.push([ws.status, ws.text])
-    }
-    assert.deepEqual(answers, Array(8).fill([switched, 'live']))
+    assert.deepEqual(await handshakes(client, 8), Array(8).fill([switched, 'live']))
     // Round robin offers it every other handshake until two failures have ejected it.
     assert.equal(accepted, 2, 'the dropping upstream is not tried once ejected')
   })
